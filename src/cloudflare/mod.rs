@@ -1,0 +1,61 @@
+//! The Cloudflare provider: configuration, API client and data sources, built
+//! on the generic [`plugin`](crate::plugin) layer.
+
+pub mod client;
+pub mod config;
+pub mod envelope;
+pub mod ids;
+pub mod secret;
+pub mod sso_connector;
+pub mod timestamp;
+
+use async_trait::async_trait;
+
+use crate::cloudflare::client::ApiClient;
+use crate::cloudflare::config::{ProcessEnv, ProviderConfig};
+use crate::plugin::diagnostics::Diagnostics;
+use crate::plugin::model::TfObject;
+use crate::plugin::provider::{ConfigureRequest, DataSources, Provider};
+use crate::plugin::schema::Schema;
+use crate::plugin::value::Value;
+
+/// The provider's version, as released.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `cloudflare` provider.
+#[derive(Debug, Default)]
+pub struct CloudflareProvider;
+
+#[async_trait]
+impl Provider for CloudflareProvider {
+    type Context = ApiClient;
+
+    fn type_name(&self) -> &'static str {
+        "cloudflare"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new(
+            "The Cloudflare provider reads Cloudflare account objects. Authenticate with an API token (`api_token` or `CLOUDFLARE_API_TOKEN`).",
+            ProviderConfig::attributes(),
+        )
+    }
+
+    fn data_sources(&self) -> DataSources<ApiClient> {
+        DataSources::new().with(sso_connector::SsoConnectorDataSource)
+    }
+
+    fn validate_config(&self, config: &Value) -> Diagnostics {
+        config::validate(config, &ProcessEnv)
+    }
+
+    async fn configure(&self, request: ConfigureRequest) -> Result<ApiClient, Diagnostics> {
+        let settings = config::resolve(&request.config, &ProcessEnv, VERSION, &request.terraform_version)?;
+        tracing::debug!(
+            credentials = settings.credentials.mode(),
+            base_url = %settings.base_url,
+            "provider configured"
+        );
+        ApiClient::new(settings).map_err(Diagnostics::from)
+    }
+}

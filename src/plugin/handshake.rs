@@ -1,0 +1,165 @@
+//! The go-plugin launch contract: the magic cookie, protocol negotiation, the
+//! private socket directory and the handshake line Terraform reads from stdout.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+
+/// Environment variable holding the cookie Terraform sets for its plugins.
+pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+/// The cookie's value, shared by protocols 5 and 6.
+pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+/// The go-plugin core protocol version, the first handshake field.
+pub const CORE_PROTOCOL_VERSION: u32 = 1;
+
+/// True when the process was launched by Terraform (the cookie matches).
+pub fn launched_by_terraform() -> bool {
+    std::env::var(MAGIC_COOKIE_KEY).is_ok_and(|v| v == MAGIC_COOKIE_VALUE)
+}
+
+/// The message for someone who runs the binary directly.
+pub fn not_a_command_message(binary: &str) -> String {
+    format!(
+        "This binary is a plugin. These are not meant to be executed directly.\n\
+         Please execute the program that consumes these plugins, which will\n\
+         load any plugins automatically.\n\n\
+         {binary} is a Terraform provider: install it with a provider_installation\n\
+         block (dev_overrides or filesystem_mirror) and run terraform, or start it\n\
+         with --debug to attach Terraform through TF_REATTACH_PROVIDERS.\n"
+    )
+}
+
+/// Picks the protocol version: the highest one offered in `offered`
+/// (`PLUGIN_PROTOCOL_VERSIONS`, comma-separated, any order) that we support.
+/// With nothing in common, go-plugin reports its lowest version so the client
+/// can print a useful "incompatible API version" error; we do the same.
+pub fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32> {
+    let lowest = supported.iter().copied().min()?;
+    let Some(offered) = offered.filter(|s| !s.trim().is_empty()) else {
+        return supported.iter().copied().max();
+    };
+    let best = offered
+        .split(',')
+        .filter_map(|v| v.trim().parse::<u32>().ok())
+        .filter(|v| supported.contains(v))
+        .max();
+    Some(best.unwrap_or(lowest))
+}
+
+/// The handshake line: `CORE|APP|NETWORK|ADDRESS|grpc|CERT`, the certificate as
+/// unpadded standard base64 of its DER (empty without TLS).
+pub fn handshake_line(protocol: u32, network: &str, address: &str, server_cert_der: Option<&[u8]>) -> String {
+    let cert = server_cert_der.map(|der| STANDARD_NO_PAD.encode(der)).unwrap_or_default();
+    format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|{address}|grpc|{cert}\n")
+}
+
+/// Writes the handshake line as the first bytes on stdout and flushes it.
+pub fn announce(line: &str) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_all(line.as_bytes())?;
+    out.flush()
+}
+
+/// A private directory (mode 0700) holding the plugin's Unix socket; removed on drop.
+#[derive(Debug)]
+pub struct SocketDir {
+    dir: PathBuf,
+}
+
+impl SocketDir {
+    /// Creates the directory under `PLUGIN_UNIX_SOCKET_DIR`, else `TMPDIR`, else `/tmp`.
+    pub fn create() -> io::Result<Self> {
+        let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(std::env::temp_dir);
+        Self::create_in(&base)
+    }
+
+    /// Creates the directory under `base`.
+    pub fn create_in(base: &Path) -> io::Result<Self> {
+        use std::os::unix::fs::DirBuilderExt;
+        let seed = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let pid = std::process::id();
+        let mut last_error = None;
+        for attempt in 0..16u32 {
+            let dir = base.join(format!("plugin{pid}-{:x}", seed.wrapping_add(attempt.wrapping_mul(7919))));
+            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
+                Ok(()) => return Ok(Self { dir }),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last_error.unwrap_or_else(|| io::Error::other("could not create a socket directory")))
+    }
+
+    /// The socket's path inside the directory.
+    pub fn socket_path(&self) -> PathBuf {
+        self.dir.join("plugin.sock")
+    }
+
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+}
+
+impl Drop for SocketDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(self.socket_path());
+        let _ = std::fs::remove_dir(&self.dir);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiates_highest_common_version_in_any_order() {
+        assert_eq!(negotiate(Some("5,6"), &[5, 6]), Some(6));
+        assert_eq!(negotiate(Some("6,5"), &[5, 6]), Some(6));
+        assert_eq!(negotiate(Some("5"), &[5, 6]), Some(5));
+        assert_eq!(negotiate(Some("6"), &[6]), Some(6));
+        assert_eq!(negotiate(Some(" 4 , 6 "), &[5, 6]), Some(6));
+    }
+
+    #[test]
+    fn reports_lowest_version_when_nothing_matches() {
+        assert_eq!(negotiate(Some("4,7"), &[5, 6]), Some(5));
+        assert_eq!(negotiate(Some("garbage"), &[6]), Some(6));
+    }
+
+    #[test]
+    fn without_an_offer_uses_the_highest_version() {
+        assert_eq!(negotiate(None, &[5, 6]), Some(6));
+        assert_eq!(negotiate(Some(""), &[5, 6]), Some(6));
+    }
+
+    #[test]
+    fn handshake_line_has_six_fields_and_unpadded_certificate() {
+        assert_eq!(handshake_line(6, "unix", "/tmp/p/plugin.sock", None), "1|6|unix|/tmp/p/plugin.sock|grpc|\n");
+        let line = handshake_line(6, "unix", "/s", Some(&[1, 2, 3, 4]));
+        assert_eq!(line, "1|6|unix|/s|grpc|AQIDBA\n");
+        assert!(!line.contains('='));
+    }
+
+    #[test]
+    fn socket_dir_is_private_and_removed_on_drop() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir();
+        let dir = SocketDir::create_in(&base).expect("create socket dir");
+        let path = dir.path().to_path_buf();
+        let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        std::fs::write(dir.socket_path(), b"x").expect("write");
+        drop(dir);
+        assert!(!path.exists());
+    }
+}

@@ -1,0 +1,22 @@
+//! The generic Terraform plugin layer: launch handshake, TLS, gRPC services,
+//! protocol adapters, the value codec, schemas and diagnostics. It serves any
+//! provider and knows nothing about a particular one.
+
+pub mod adapter;
+pub mod diagnostics;
+pub mod handshake;
+pub mod json_value;
+pub mod logging;
+pub mod model;
+pub mod msgpack;
+pub mod path;
+pub mod proto;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod service;
+pub mod tls;
+pub mod transport;
+pub mod types;
+pub mod v6;
+pub mod value;

@@ -1,0 +1,319 @@
+//! Typed models: one Rust definition gives both a schema and the conversion of
+//! values to and from it, so the two cannot disagree.
+//!
+//! A model is declared with [`tf_object!`](crate::tf_object): each field's Rust
+//! type fixes its Terraform type, its doc comment becomes the attribute's
+//! description, and the builder calls after `=>` set its mode, sensitivity and
+//! validators.
+
+use std::collections::BTreeMap;
+
+use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::path::AttributePath;
+use crate::plugin::schema::{Attribute, AttributeKind, Nesting};
+use crate::plugin::types::Type;
+use crate::plugin::value::Value;
+
+/// A Rust type that stands for a Terraform value of one fixed type.
+pub trait TfValue: Sized {
+    /// The Terraform type of the value.
+    fn tf_type() -> Type;
+
+    /// For object-valued types: how the objects are nested and their attributes.
+    fn nested() -> Option<(Nesting, Vec<Attribute>)> {
+        None
+    }
+
+    /// Converts to a Terraform value.
+    fn to_value(&self) -> Value;
+
+    /// Converts from a known Terraform value; `path` names it in errors.
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics>;
+}
+
+/// A Rust struct that stands for a Terraform object: a schema's attributes.
+pub trait TfObject: Sized {
+    /// The attributes of the object, in declaration order.
+    fn attributes() -> Vec<Attribute>;
+
+    /// The object's attribute values by name.
+    fn to_attributes(&self) -> BTreeMap<String, Value>;
+
+    /// Reads the object from a known object value.
+    fn from_attributes(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics>;
+}
+
+/// The attribute kind implied by a Rust type: nested attributes for objects, a plain type otherwise.
+pub fn kind_of<T: TfValue>() -> AttributeKind {
+    match T::nested() {
+        Some((nesting, attributes)) => AttributeKind::Nested {
+            nesting,
+            attributes,
+        },
+        None => AttributeKind::Typed(T::tf_type()),
+    }
+}
+
+/// Joins doc-comment lines into one description.
+pub fn doc_text(lines: &[&str]) -> String {
+    lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
+fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics {
+    let found = match value {
+        Value::Null => "null",
+        Value::Unknown(_) => "a value that is not known yet",
+        Value::Bool(_) => "a bool",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::List(_) => "a list",
+        Value::Set(_) => "a set",
+        Value::Map(_) => "a map",
+        Value::Object(_) => "an object",
+        Value::Tuple(_) => "a tuple",
+    };
+    let where_ = if path.is_root() {
+        "the object".to_string()
+    } else {
+        format!("attribute \"{path}\"")
+    };
+    Diagnostic::error(
+        "Unexpected value",
+        format!("Expected {expected} for {where_}, but got {found}. This is a bug in the provider or a mismatch with the Terraform version in use; please report it."),
+    )
+    .at(path.clone())
+    .into()
+}
+
+impl TfValue for String {
+    fn tf_type() -> Type {
+        Type::String
+    }
+    fn to_value(&self) -> Value {
+        Value::String(self.clone())
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value {
+            Value::String(s) => Ok(s.clone()),
+            other => Err(mismatch(path, "a string", other)),
+        }
+    }
+}
+
+impl TfValue for bool {
+    fn tf_type() -> Type {
+        Type::Bool
+    }
+    fn to_value(&self) -> Value {
+        Value::Bool(*self)
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value {
+            Value::Bool(b) => Ok(*b),
+            other => Err(mismatch(path, "a bool", other)),
+        }
+    }
+}
+
+impl TfValue for i64 {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+    fn to_value(&self) -> Value {
+        Value::from(*self)
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value.as_i64() {
+            Some(n) => Ok(n),
+            None if matches!(value, Value::Number(_)) => Err(Diagnostic::error(
+                "Number out of range",
+                format!("Attribute \"{path}\" must be a whole number between {} and {}.", i64::MIN, i64::MAX),
+            )
+            .at(path.clone())
+            .into()),
+            None => Err(mismatch(path, "a number", value)),
+        }
+    }
+}
+
+impl<T: TfValue> TfValue for Option<T> {
+    fn tf_type() -> Type {
+        T::tf_type()
+    }
+    fn nested() -> Option<(Nesting, Vec<Attribute>)> {
+        T::nested()
+    }
+    fn to_value(&self) -> Value {
+        match self {
+            Some(inner) => inner.to_value(),
+            None => Value::Null,
+        }
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value {
+            Value::Null => Ok(None),
+            other => T::from_value(other, path).map(Some),
+        }
+    }
+}
+
+impl<T: TfValue> TfValue for Vec<T> {
+    fn tf_type() -> Type {
+        Type::list(T::tf_type())
+    }
+    fn nested() -> Option<(Nesting, Vec<Attribute>)> {
+        match T::nested() {
+            Some((Nesting::Single, attributes)) => Some((Nesting::List, attributes)),
+            _ => None,
+        }
+    }
+    fn to_value(&self) -> Value {
+        Value::List(self.iter().map(TfValue::to_value).collect())
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value {
+            Value::List(items) | Value::Set(items) | Value::Tuple(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                let mut diags = Diagnostics::new();
+                for (index, item) in items.iter().enumerate() {
+                    let index = i64::try_from(index).unwrap_or(i64::MAX);
+                    match T::from_value(item, &path.then_index(index)) {
+                        Ok(v) => out.push(v),
+                        Err(d) => diags.extend(d),
+                    }
+                }
+                if diags.has_errors() {
+                    Err(diags)
+                } else {
+                    Ok(out)
+                }
+            }
+            other => Err(mismatch(path, "a list", other)),
+        }
+    }
+}
+
+/// Reads one attribute of an object value for a generated [`TfObject`] impl.
+pub fn field<T: TfValue>(object: &Value, name: &str, path: &AttributePath, diags: &mut Diagnostics) -> Option<T> {
+    let child = path.then_attribute(name);
+    let value = object.attribute(name).unwrap_or(&Value::Null);
+    match T::from_value(value, &child) {
+        Ok(v) => Some(v),
+        Err(d) => {
+            diags.extend(d);
+            None
+        }
+    }
+}
+
+/// Checks that a value is a known object before its fields are read.
+pub fn expect_object(value: &Value, path: &AttributePath) -> Result<(), Diagnostics> {
+    match value {
+        Value::Object(_) => Ok(()),
+        other => Err(mismatch(path, "an object", other)),
+    }
+}
+
+/// Declares a struct as a Terraform object model.
+///
+/// ```ignore
+/// tf_object! {
+///     /// A thing.
+///     pub struct Thing {
+///         /// The thing's identifier.
+///         id: String => required().validate(some_rule()),
+///         /// When it was made.
+///         created_on: Option<String> => computed(),
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! tf_object {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $(
+                $(#[doc = $doc:literal])*
+                $field:ident : $ty:ty => $mode:ident ( ) $( . $method:ident ( $($arg:expr),* ) )*
+            ),* $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $(
+                $(#[doc = $doc])*
+                pub $field: $ty,
+            )*
+        }
+
+        impl $crate::plugin::model::TfObject for $name {
+            fn attributes() -> Vec<$crate::plugin::schema::Attribute> {
+                vec![$(
+                    $crate::plugin::schema::Attribute::new(
+                        stringify!($field),
+                        $crate::plugin::model::kind_of::<$ty>(),
+                    )
+                    .describe($crate::plugin::model::doc_text(&[$($doc),*]))
+                    .$mode()
+                    $( .$method($($arg),*) )*
+                ),*]
+            }
+
+            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::value::Value> {
+                let mut out = ::std::collections::BTreeMap::new();
+                $(
+                    out.insert(
+                        stringify!($field).to_string(),
+                        $crate::plugin::model::TfValue::to_value(&self.$field),
+                    );
+                )*
+                out
+            }
+
+            fn from_attributes(
+                value: &$crate::plugin::value::Value,
+                path: &$crate::plugin::path::AttributePath,
+            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
+                $crate::plugin::model::expect_object(value, path)?;
+                let mut diags = $crate::plugin::diagnostics::Diagnostics::new();
+                $(
+                    let $field = $crate::plugin::model::field::<$ty>(value, stringify!($field), path, &mut diags);
+                )*
+                match ($($field,)*) {
+                    ($(Some($field),)*) if !diags.has_errors() => Ok(Self { $($field),* }),
+                    _ => Err(diags),
+                }
+            }
+        }
+
+        impl $crate::plugin::model::TfValue for $name {
+            fn tf_type() -> $crate::plugin::types::Type {
+                $crate::plugin::types::Type::object(
+                    <Self as $crate::plugin::model::TfObject>::attributes()
+                        .iter()
+                        .map(|a| (a.name.clone(), a.value_type())),
+                )
+            }
+
+            fn nested() -> Option<($crate::plugin::schema::Nesting, Vec<$crate::plugin::schema::Attribute>)> {
+                Some((
+                    $crate::plugin::schema::Nesting::Single,
+                    <Self as $crate::plugin::model::TfObject>::attributes(),
+                ))
+            }
+
+            fn to_value(&self) -> $crate::plugin::value::Value {
+                $crate::plugin::value::Value::Object(
+                    <Self as $crate::plugin::model::TfObject>::to_attributes(self),
+                )
+            }
+
+            fn from_value(
+                value: &$crate::plugin::value::Value,
+                path: &$crate::plugin::path::AttributePath,
+            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
+                <Self as $crate::plugin::model::TfObject>::from_attributes(value, path)
+            }
+        }
+    };
+}

