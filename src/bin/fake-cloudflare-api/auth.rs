@@ -67,7 +67,10 @@ pub fn inspect(headers: &HeaderMap) -> Credentials {
     } else {
         Scheme::None
     };
-    Credentials { scheme, token: None }
+    Credentials {
+        scheme,
+        token: None,
+    }
 }
 
 /// What the API does with a request's credentials.
@@ -123,13 +126,28 @@ mod tests {
         let bearer = creds(&[("authorization", "bearer good"), ("x-auth-key", "k")]);
         assert_eq!(bearer.scheme, Scheme::Bearer);
         assert_eq!(config.check(&bearer), Decision::Allow);
-        assert_eq!(config.check(&creds(&[("authorization", "Bearer bad")])), Decision::Forbidden);
-        assert_eq!(config.check(&creds(&[("authorization", "Bearer nope")])), Decision::Unauthenticated);
+        assert_eq!(
+            config.check(&creds(&[("authorization", "Bearer bad")])),
+            Decision::Forbidden
+        );
+        assert_eq!(
+            config.check(&creds(&[("authorization", "Bearer nope")])),
+            Decision::Unauthenticated
+        );
         let basic = creds(&[("authorization", "Basic good")]);
-        assert_eq!((basic.scheme, config.check(&basic)), (Scheme::Other, Decision::Unauthenticated));
+        assert_eq!(
+            (basic.scheme, config.check(&basic)),
+            (Scheme::Other, Decision::Unauthenticated)
+        );
         let key = creds(&[("x-auth-key", "good"), ("x-auth-email", "a@b")]);
-        assert_eq!((key.scheme, config.check(&key)), (Scheme::Key, Decision::Unauthenticated));
-        assert_eq!(creds(&[("x-auth-user-service-key", "v1.0-x")]).scheme, Scheme::ServiceKey);
+        assert_eq!(
+            (key.scheme, config.check(&key)),
+            (Scheme::Key, Decision::Unauthenticated)
+        );
+        assert_eq!(
+            creds(&[("x-auth-user-service-key", "v1.0-x")]).scheme,
+            Scheme::ServiceKey
+        );
         assert_eq!(creds(&[]).scheme, Scheme::None);
     }
 }

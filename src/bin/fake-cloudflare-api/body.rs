@@ -1,8 +1,10 @@
 //! Response bodies: whole buffers, deliberately cut-off bodies, and streamed oversized bodies.
 
 use std::fmt;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use hyper::body::{Body, Bytes, Frame, SizeHint};
 use hyper::header::{HeaderValue, CONTENT_TYPE};
@@ -12,6 +14,9 @@ use hyper::{Response, StatusCode};
 const PAD_CHUNK: usize = 64 * 1024;
 /// Padding bytes shared by every oversized body (no per-response allocation).
 static PAD: [u8; PAD_CHUNK] = [b'x'; PAD_CHUNK];
+/// How long a cut-off body waits after its chunk before aborting, so that hyper flushes
+/// the head and the chunk to the client first.
+const CUT_GRACE: Duration = Duration::from_millis(20);
 
 /// The error a cut-off body reports so that hyper aborts the connection mid-body.
 #[derive(Debug)]
@@ -28,8 +33,17 @@ impl std::error::Error for BodyAborted {}
 #[derive(Debug)]
 enum Inner {
     Full(Option<Bytes>),
-    Cut { chunk: Option<Bytes>, declared: u64 },
-    Padded { head: Option<Bytes>, pad_left: u64, tail: Option<Bytes>, chunked: bool },
+    Cut {
+        chunk: Option<Bytes>,
+        declared: u64,
+        grace: Option<Pin<Box<tokio::time::Sleep>>>,
+    },
+    Padded {
+        head: Option<Bytes>,
+        pad_left: u64,
+        tail: Option<Bytes>,
+        chunked: bool,
+    },
 }
 
 /// The body type of every response the server sends.
@@ -52,6 +66,7 @@ impl ResponseBody {
             inner: Inner::Cut {
                 chunk: Some(chunk.into()),
                 declared,
+                grace: None,
             },
         }
     }
@@ -71,29 +86,51 @@ impl ResponseBody {
 }
 
 fn len(b: &Option<Bytes>) -> u64 {
-    b.as_ref().map_or(0, |b| u64::try_from(b.len()).unwrap_or(u64::MAX))
+    b.as_ref()
+        .map_or(0, |b| u64::try_from(b.len()).unwrap_or(u64::MAX))
 }
 
 impl Body for ResponseBody {
     type Data = Bytes;
     type Error = BodyAborted;
 
-    fn poll_frame(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, BodyAborted>>> {
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, BodyAborted>>> {
         let this = self.get_mut();
         let next = match &mut this.inner {
             Inner::Full(chunk) => chunk.take().map(|b| Ok(Frame::data(b))),
-            Inner::Cut { chunk, declared } => match chunk.take() {
+            Inner::Cut {
+                chunk,
+                declared,
+                grace,
+            } => match chunk.take() {
                 Some(b) => {
                     *declared = declared.saturating_sub(u64::try_from(b.len()).unwrap_or(u64::MAX));
                     Some(Ok(Frame::data(b)))
                 }
-                None => Some(Err(BodyAborted)),
+                None => {
+                    let sleep =
+                        grace.get_or_insert_with(|| Box::pin(tokio::time::sleep(CUT_GRACE)));
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    Some(Err(BodyAborted))
+                }
             },
-            Inner::Padded { head, pad_left, tail, .. } => {
+            Inner::Padded {
+                head,
+                pad_left,
+                tail,
+                ..
+            } => {
                 if let Some(b) = head.take() {
                     Some(Ok(Frame::data(b)))
                 } else if *pad_left > 0 {
-                    let n = usize::try_from(*pad_left).unwrap_or(PAD_CHUNK).min(PAD_CHUNK);
+                    let n = usize::try_from(*pad_left)
+                        .unwrap_or(PAD_CHUNK)
+                        .min(PAD_CHUNK);
                     *pad_left = pad_left.saturating_sub(u64::try_from(n).unwrap_or(0));
                     PAD.get(..n).map(|s| Ok(Frame::data(Bytes::from_static(s))))
                 } else {
@@ -108,7 +145,12 @@ impl Body for ResponseBody {
         match &self.inner {
             Inner::Full(chunk) => chunk.is_none(),
             Inner::Cut { .. } => false,
-            Inner::Padded { head, pad_left, tail, .. } => head.is_none() && *pad_left == 0 && tail.is_none(),
+            Inner::Padded {
+                head,
+                pad_left,
+                tail,
+                ..
+            } => head.is_none() && *pad_left == 0 && tail.is_none(),
         }
     }
 
@@ -117,15 +159,26 @@ impl Body for ResponseBody {
             Inner::Full(chunk) => SizeHint::with_exact(len(chunk)),
             Inner::Cut { declared, .. } => SizeHint::with_exact(*declared),
             Inner::Padded { chunked: true, .. } => SizeHint::default(),
-            Inner::Padded { head, pad_left, tail, .. } => {
-                SizeHint::with_exact(len(head).saturating_add(*pad_left).saturating_add(len(tail)))
-            }
+            Inner::Padded {
+                head,
+                pad_left,
+                tail,
+                ..
+            } => SizeHint::with_exact(
+                len(head)
+                    .saturating_add(*pad_left)
+                    .saturating_add(len(tail)),
+            ),
         }
     }
 }
 
 /// A response with `status`, `content_type` and `body`.
-pub fn response(status: StatusCode, content_type: &'static str, body: ResponseBody) -> Response<ResponseBody> {
+pub fn response(
+    status: StatusCode,
+    content_type: &'static str,
+    body: ResponseBody,
+) -> Response<ResponseBody> {
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     resp.headers_mut()
@@ -145,7 +198,8 @@ pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Resp
 
 /// Serializes `value`; on the (practically impossible) failure, a JSON error object.
 pub fn to_json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
-    serde_json::to_vec(value).unwrap_or_else(|e| format!("{{\"error\":\"serialization failed: {e}\"}}").into_bytes())
+    serde_json::to_vec(value)
+        .unwrap_or_else(|e| format!("{{\"error\":\"serialization failed: {e}\"}}").into_bytes())
 }
 
 #[cfg(test)]
@@ -157,7 +211,11 @@ mod tests {
     async fn padded_body_has_exact_size() {
         let body = ResponseBody::padded(&b"{\"a\":\""[..], 200_000, &b"\"}"[..], false);
         assert_eq!(body.size_hint().exact(), Some(200_008));
-        let bytes = body.collect().await.map(|c| c.to_bytes()).unwrap_or_default();
+        let bytes = body
+            .collect()
+            .await
+            .map(|c| c.to_bytes())
+            .unwrap_or_default();
         assert_eq!(bytes.len(), 200_008);
         assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_ok());
         let chunked = ResponseBody::padded(&b"["[..], 3, &b"]"[..], true);

@@ -67,7 +67,9 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
         let (flag, inline) = match arg.split_once('=') {
-            Some((flag, value)) if flag.starts_with("--") => (flag.to_string(), Some(value.to_string())),
+            Some((flag, value)) if flag.starts_with("--") => {
+                (flag.to_string(), Some(value.to_string()))
+            }
             _ => (arg.clone(), None),
         };
         let mut value = |name: &str| -> Result<String, String> {
@@ -86,11 +88,15 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
                     .map_err(|_| format!("--port: {raw:?} is not a port number (0-65535)"))?;
             }
             "--data" => options.data = Some(PathBuf::from(value("--data")?)),
-            "--token" => options.tokens.push(non_empty("--token", value("--token")?)?),
+            "--token" => options
+                .tokens
+                .push(non_empty("--token", value("--token")?)?),
             "--deny-token" => options
                 .deny_tokens
                 .push(non_empty("--deny-token", value("--deny-token")?)?),
-            "--generate" => options.generate.push(parse_generate(&value("--generate")?)?),
+            "--generate" => options
+                .generate
+                .push(parse_generate(&value("--generate")?)?),
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
@@ -117,7 +123,9 @@ fn parse_generate(raw: &str) -> Result<(String, u64), String> {
         .parse()
         .map_err(|_| format!("--generate: {count:?} is not a count"))?;
     if count > MAX_GENERATED {
-        return Err(format!("--generate: at most {MAX_GENERATED} connectors per flag"));
+        return Err(format!(
+            "--generate: at most {MAX_GENERATED} connectors per flag"
+        ));
     }
     Ok((account.to_string(), count))
 }

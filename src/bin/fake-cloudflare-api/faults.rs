@@ -72,7 +72,11 @@ pub struct FaultRule {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// JSON response body.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub json: Option<Value>,
     /// Extra response headers (override the defaults).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -103,11 +107,14 @@ impl FaultRule {
             return Err("give either body or json, not both".into());
         }
         if let Some(method) = &self.method {
-            Method::from_bytes(method.as_bytes()).map_err(|_| format!("method {method:?} is not an HTTP method"))?;
+            Method::from_bytes(method.as_bytes())
+                .map_err(|_| format!("method {method:?} is not an HTTP method"))?;
         }
         for (name, value) in &self.headers {
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| format!("header name {name:?} is invalid"))?;
-            HeaderValue::from_str(value).map_err(|_| format!("header {name:?} has an invalid value"))?;
+            HeaderName::from_bytes(name.as_bytes())
+                .map_err(|_| format!("header name {name:?} is invalid"))?;
+            HeaderValue::from_str(value)
+                .map_err(|_| format!("header {name:?} has an invalid value"))?;
         }
         if self.delay_ms.is_some_and(|d| d > MAX_DELAY_MS) {
             return Err(format!("delay_ms is above {MAX_DELAY_MS}"));
@@ -120,13 +127,21 @@ impl FaultRule {
 
     /// Whether the rule applies to a request with this method and target (path plus `?query`).
     pub fn matches(&self, method: &str, target: &str) -> bool {
-        self.path_contains.as_deref().is_none_or(|p| target.contains(p))
-            && self.method.as_deref().is_none_or(|m| m.eq_ignore_ascii_case(method))
+        self.path_contains
+            .as_deref()
+            .is_none_or(|p| target.contains(p))
+            && self
+                .method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
     }
 
     /// Whether a `respond` rule only delays or adds headers, letting the normal answer through.
     pub fn passes_through(&self) -> bool {
-        self.kind == FaultKind::Respond && self.status.is_none() && self.body.is_none() && self.json.is_none()
+        self.kind == FaultKind::Respond
+            && self.status.is_none()
+            && self.body.is_none()
+            && self.json.is_none()
     }
 }
 
@@ -165,7 +180,10 @@ impl FaultQueue {
 
     /// Finds the first rule matching the request, uses up one of its times, and returns it.
     pub fn take(&mut self, method: &str, target: &str) -> Option<FaultRule> {
-        let pos = self.rules.iter().position(|q| q.rule.matches(method, target))?;
+        let pos = self
+            .rules
+            .iter()
+            .position(|q| q.rule.matches(method, target))?;
         let entry = self.rules.get_mut(pos)?;
         let rule = entry.rule.clone();
         if let Some(left) = entry.left.as_mut() {
@@ -196,14 +214,16 @@ impl FaultQueue {
 
 /// Parses a posted body: an array of rules or a single rule object.
 pub fn parse_rules(body: &[u8]) -> Result<Vec<FaultRule>, String> {
-    let value: Value = serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| format!("body is not JSON: {e}"))?;
     let rules: Vec<FaultRule> = match value {
         Value::Array(_) => serde_json::from_value(value),
         other => serde_json::from_value(other).map(|r| vec![r]),
     }
     .map_err(|e| format!("invalid fault rule: {e}"))?;
     for (n, rule) in rules.iter().enumerate() {
-        rule.validate().map_err(|e| format!("fault rule {n}: {e}"))?;
+        rule.validate()
+            .map_err(|e| format!("fault rule {n}: {e}"))?;
     }
     Ok(rules)
 }
@@ -241,7 +261,10 @@ mod tests {
         assert_eq!(q.len(), 1);
         assert!(q.take("GET", "/l?page=1").is_none());
         assert!(q.take("POST", "/l?page=2").is_none());
-        assert_eq!(q.take("GET", "/l?page=2").map(|r| r.kind), Some(FaultKind::Reset));
+        assert_eq!(
+            q.take("GET", "/l?page=2").map(|r| r.kind),
+            Some(FaultKind::Reset)
+        );
     }
 
     #[test]

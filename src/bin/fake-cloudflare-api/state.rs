@@ -93,7 +93,10 @@ mod tests {
     #[test]
     fn rate_window_counts_down_and_resets() {
         let start = Instant::now();
-        let mut w = RateWindow { started: start, used: 0 };
+        let mut w = RateWindow {
+            started: start,
+            used: 0,
+        };
         assert_eq!(w.hit(start), 1199);
         assert_eq!(w.hit(start), 1198);
         assert_eq!(w.hit(start + RATE_WINDOW), 1199);

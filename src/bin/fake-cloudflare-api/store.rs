@@ -160,7 +160,11 @@ impl Store {
         ];
         store.ensure_account(SEED_ACCOUNT);
         for connector in connectors {
-            if let Some(id) = connector.get("id").and_then(Value::as_str).map(str::to_owned) {
+            if let Some(id) = connector
+                .get("id")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+            {
                 store.upsert(SEED_ACCOUNT, &id, connector);
             }
         }
@@ -257,7 +261,12 @@ impl Store {
 
     /// Shallow-merges `patch` into a stored object (and merges a `verification` object
     /// into the stored `verification` object); returns the merged object.
-    pub fn patch(&mut self, account: &str, id: &str, patch: &Map<String, Value>) -> Result<Value, PatchError> {
+    pub fn patch(
+        &mut self,
+        account: &str,
+        id: &str,
+        patch: &Map<String, Value>,
+    ) -> Result<Value, PatchError> {
         let target = self
             .accounts
             .get_mut(account)
@@ -297,7 +306,8 @@ impl Store {
         if self.accounts.contains_key(account) {
             return false;
         }
-        self.accounts.insert(account.to_string(), Account::default());
+        self.accounts
+            .insert(account.to_string(), Account::default());
         true
     }
 
@@ -312,7 +322,11 @@ impl Store {
             .accounts
             .iter()
             .map(|(name, a)| {
-                let items = a.order.iter().filter_map(|id| a.by_id.get(id).cloned()).collect();
+                let items = a
+                    .order
+                    .iter()
+                    .filter_map(|id| a.by_id.get(id).cloned())
+                    .collect();
                 (name.clone(), Value::Array(items))
             })
             .collect();
@@ -326,11 +340,46 @@ mod tests {
 
     #[test]
     fn page_math() {
-        assert_eq!(page_bounds(0, 1, 20), PageBounds { start: 0, end: 0, total_pages: 0 });
-        assert_eq!(page_bounds(45, 1, 20), PageBounds { start: 0, end: 20, total_pages: 3 });
-        assert_eq!(page_bounds(45, 3, 20), PageBounds { start: 40, end: 45, total_pages: 3 });
-        assert_eq!(page_bounds(45, 4, 20), PageBounds { start: 45, end: 45, total_pages: 3 });
-        assert_eq!(page_bounds(40, 2, 20), PageBounds { start: 20, end: 40, total_pages: 2 });
+        assert_eq!(
+            page_bounds(0, 1, 20),
+            PageBounds {
+                start: 0,
+                end: 0,
+                total_pages: 0
+            }
+        );
+        assert_eq!(
+            page_bounds(45, 1, 20),
+            PageBounds {
+                start: 0,
+                end: 20,
+                total_pages: 3
+            }
+        );
+        assert_eq!(
+            page_bounds(45, 3, 20),
+            PageBounds {
+                start: 40,
+                end: 45,
+                total_pages: 3
+            }
+        );
+        assert_eq!(
+            page_bounds(45, 4, 20),
+            PageBounds {
+                start: 45,
+                end: 45,
+                total_pages: 3
+            }
+        );
+        assert_eq!(
+            page_bounds(40, 2, 20),
+            PageBounds {
+                start: 20,
+                end: 40,
+                total_pages: 2
+            }
+        );
         assert_eq!(page_bounds(5, u64::MAX, 100).start, 5);
     }
 
@@ -341,7 +390,9 @@ mod tests {
         for i in [0, 1, 17, 999_999, u64::MAX] {
             let id = generated_id(i);
             assert_eq!(id.len(), 32, "{id}");
-            assert!(id.chars().all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
+            assert!(id
+                .chars()
+                .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)));
         }
         let c = generated_connector(61);
         assert_eq!(c["id"], generated_id(61));
@@ -357,9 +408,16 @@ mod tests {
         store.generate(SEED_ACCOUNT, 1);
         let page = store.page(SEED_ACCOUNT, 1, 100).unwrap();
         assert_eq!(page.total, 6);
-        let ids: Vec<_> = page.items.iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+        let ids: Vec<_> = page
+            .items
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_string())
+            .collect();
         assert_eq!(ids[0], "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4");
-        assert_eq!(ids[3..], [generated_id(0), generated_id(1), generated_id(2)]);
+        assert_eq!(
+            ids[3..],
+            [generated_id(0), generated_id(1), generated_id(2)]
+        );
         assert_eq!(store.page("nope", 1, 20), None);
     }
 
@@ -368,17 +426,25 @@ mod tests {
         let mut store = Store::seed();
         let id = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";
         let patch = json!({"enabled": false, "verification": {"status": "failed"}});
-        let merged = store.patch(SEED_ACCOUNT, id, patch.as_object().unwrap()).unwrap();
+        let merged = store
+            .patch(SEED_ACCOUNT, id, patch.as_object().unwrap())
+            .unwrap();
         assert_eq!(merged["enabled"], false);
         assert_eq!(merged["verification"]["status"], "failed");
         assert!(merged["verification"]["code"].is_string());
         assert!(!store.upsert(SEED_ACCOUNT, id, json!({"x": 1})));
         assert_eq!(store.get(SEED_ACCOUNT, id), Lookup::Found(&json!({"x": 1})));
-        assert_eq!(store.page(SEED_ACCOUNT, 1, 1).unwrap().items, vec![json!({"x": 1})]);
+        assert_eq!(
+            store.page(SEED_ACCOUNT, 1, 1).unwrap().items,
+            vec![json!({"x": 1})]
+        );
         assert!(store.remove(SEED_ACCOUNT, id));
         assert_eq!(store.get(SEED_ACCOUNT, id), Lookup::NoConnector);
         assert_eq!(store.get("other", id), Lookup::NoAccount);
-        assert_eq!(store.patch(SEED_ACCOUNT, id, &Map::new()), Err(PatchError::NotFound));
+        assert_eq!(
+            store.patch(SEED_ACCOUNT, id, &Map::new()),
+            Err(PatchError::NotFound)
+        );
     }
 
     #[test]
