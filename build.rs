@@ -3,7 +3,11 @@
 
 use std::error::Error;
 
-const PROTOS: &[&str] = &["tfplugin6.proto", "tfplugin5.proto", "grpc_controller.proto"];
+const PROTOS: &[&str] = &[
+    "tfplugin6.proto",
+    "tfplugin5.proto",
+    "grpc_controller.proto",
+];
 
 fn main() -> Result<(), Box<dyn Error>> {
     for proto in PROTOS {

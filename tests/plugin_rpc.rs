@@ -18,9 +18,16 @@ const DATA_SOURCE: &str = "cloudflare_sso_connector";
 
 fn provider_type() -> Type {
     Type::object(
-        ["api_token", "api_key", "api_user_service_key", "email", "base_url", "user_agent_operator_suffix"]
-            .into_iter()
-            .map(|n| (n, Type::String)),
+        [
+            "api_token",
+            "api_key",
+            "api_user_service_key",
+            "email",
+            "base_url",
+            "user_agent_operator_suffix",
+        ]
+        .into_iter()
+        .map(|n| (n, Type::String)),
     )
 }
 
@@ -34,33 +41,53 @@ fn connector_type() -> Type {
         ("enabled", Type::Bool),
         ("updated_on", Type::String),
         ("use_fedramp_language", Type::Bool),
-        ("verification", Type::object([("code", Type::String), ("status", Type::String)])),
+        (
+            "verification",
+            Type::object([("code", Type::String), ("status", Type::String)]),
+        ),
     ])
 }
 
 fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
-    let mut attrs: BTreeMap<String, Value> = ["api_token", "api_key", "api_user_service_key", "email", "base_url", "user_agent_operator_suffix"]
-        .into_iter()
-        .map(|n| (n.to_string(), Value::Null))
-        .collect();
+    let mut attrs: BTreeMap<String, Value> = [
+        "api_token",
+        "api_key",
+        "api_user_service_key",
+        "email",
+        "base_url",
+        "user_agent_operator_suffix",
+    ]
+    .into_iter()
+    .map(|n| (n.to_string(), Value::Null))
+    .collect();
     for (k, v) in pairs {
         attrs.insert(k.to_string(), v.clone());
     }
     pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &provider_type()).expect("encode provider config"),
+        msgpack: msgpack::encode(&Value::Object(attrs), &provider_type())
+            .expect("encode provider config"),
         json: Vec::new(),
     }
 }
 
 fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
-    let mut attrs: BTreeMap<String, Value> = ["id", "created_on", "email_domain", "enabled", "updated_on", "use_fedramp_language", "verification"]
-        .into_iter()
-        .map(|n| (n.to_string(), Value::Null))
-        .collect();
+    let mut attrs: BTreeMap<String, Value> = [
+        "id",
+        "created_on",
+        "email_domain",
+        "enabled",
+        "updated_on",
+        "use_fedramp_language",
+        "verification",
+    ]
+    .into_iter()
+    .map(|n| (n.to_string(), Value::Null))
+    .collect();
     attrs.insert("account_id".to_string(), account);
     attrs.insert("sso_connector_id".to_string(), connector);
     pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &connector_type()).expect("encode data source config"),
+        msgpack: msgpack::encode(&Value::Object(attrs), &connector_type())
+            .expect("encode data source config"),
         json: Vec::new(),
     }
 }
@@ -81,18 +108,29 @@ fn path_names(diag: &pb::Diagnostic) -> Vec<String> {
         .unwrap_or_default()
 }
 
-async fn configured_client(provider: &ProviderProcess, api: &FakeApi, token: &str) -> ProviderClient<tonic::transport::Channel> {
+async fn configured_client(
+    provider: &ProviderProcess,
+    api: &FakeApi,
+    token: &str,
+) -> ProviderClient<tonic::transport::Channel> {
     let mut client = ProviderClient::new(provider.channel().await);
     let response = client
         .configure_provider(pb::configure_provider::Request {
             terraform_version: "1.11.4".to_string(),
-            config: Some(provider_config(&[("api_token", Value::from(token)), ("base_url", Value::from(api.url.as_str()))])),
+            config: Some(provider_config(&[
+                ("api_token", Value::from(token)),
+                ("base_url", Value::from(api.url.as_str())),
+            ])),
             client_capabilities: None,
         })
         .await
         .expect("ConfigureProvider")
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
     client
 }
 
@@ -118,7 +156,10 @@ fn prints_version_and_help() {
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8_lossy(&output.stdout).trim(),
-        format!("terraform-provider-cloudflare {}", env!("CARGO_PKG_VERSION"))
+        format!(
+            "terraform-provider-cloudflare {}",
+            env!("CARGO_PKG_VERSION")
+        )
     );
 }
 
@@ -128,23 +169,43 @@ async fn handshake_announces_protocol_6_over_a_private_unix_socket_with_tls() {
     let provider = ProviderProcess::launch(&[]);
     let handshake = &provider.handshake;
     assert_eq!(handshake.protocol, 6);
-    assert!(handshake.server_cert.is_some(), "TLS certificate expected: {}", handshake.line);
+    assert!(
+        handshake.server_cert.is_some(),
+        "TLS certificate expected: {}",
+        handshake.line
+    );
     let dir = handshake.socket.parent().expect("socket dir");
-    let mode = std::fs::metadata(dir).expect("socket dir").permissions().mode();
-    assert_eq!(mode & 0o077, 0, "socket directory must be private, mode {mode:o}");
+    let mode = std::fs::metadata(dir)
+        .expect("socket dir")
+        .permissions()
+        .mode();
+    assert_eq!(
+        mode & 0o077,
+        0,
+        "socket directory must be private, mode {mode:o}"
+    );
 }
 
 #[tokio::test]
 async fn honours_plugin_unix_socket_dir() {
     let base = tempfile::tempdir().expect("tempdir");
-    let provider = ProviderProcess::launch(&[("PLUGIN_UNIX_SOCKET_DIR", &base.path().display().to_string())]);
-    assert!(provider.handshake.socket.starts_with(base.path()), "{:?}", provider.handshake.socket);
+    let provider =
+        ProviderProcess::launch(&[("PLUGIN_UNIX_SOCKET_DIR", &base.path().display().to_string())]);
+    assert!(
+        provider.handshake.socket.starts_with(base.path()),
+        "{:?}",
+        provider.handshake.socket
+    );
 }
 
 #[tokio::test]
 async fn serves_plaintext_without_a_client_certificate() {
     let provider = ProviderProcess::launch_with(false, "6", &[]);
-    assert!(provider.handshake.line.ends_with("|grpc|"), "{}", provider.handshake.line);
+    assert!(
+        provider.handshake.line.ends_with("|grpc|"),
+        "{}",
+        provider.handshake.line
+    );
     let mut client = ProviderClient::new(provider.channel().await);
     let schema = client
         .get_provider_schema(pb::get_provider_schema::Request {})
@@ -158,17 +219,31 @@ async fn serves_plaintext_without_a_client_certificate() {
 async fn refuses_clients_without_the_pinned_certificate() {
     let provider = ProviderProcess::launch(&[]);
     let server_cert = provider.handshake.server_cert.clone().expect("server cert");
-    let no_cert = connect(provider.handshake.socket.clone(), Some(client_tls(None, &server_cert))).await;
+    let no_cert = connect(
+        provider.handshake.socket.clone(),
+        Some(client_tls(None, &server_cert)),
+    )
+    .await;
     let refused = match no_cert {
         Err(_) => true,
-        Ok(channel) => ProviderClient::new(channel).get_provider_schema(pb::get_provider_schema::Request {}).await.is_err(),
+        Ok(channel) => ProviderClient::new(channel)
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
     };
     assert!(refused, "a client without a certificate must be refused");
     let stranger = ClientIdentity::generate();
-    let other = connect(provider.handshake.socket.clone(), Some(client_tls(Some(&stranger), &server_cert))).await;
+    let other = connect(
+        provider.handshake.socket.clone(),
+        Some(client_tls(Some(&stranger), &server_cert)),
+    )
+    .await;
     let refused = match other {
         Err(_) => true,
-        Ok(channel) => ProviderClient::new(channel).get_provider_schema(pb::get_provider_schema::Request {}).await.is_err(),
+        Ok(channel) => ProviderClient::new(channel)
+            .get_provider_schema(pb::get_provider_schema::Request {})
+            .await
+            .is_err(),
     };
     assert!(refused, "a client with another certificate must be refused");
 }
@@ -183,9 +258,19 @@ async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_s
         .expect("GetProviderSchema")
         .into_inner();
     assert!(schema.diagnostics.is_empty());
-    assert!(schema.server_capabilities.as_ref().is_some_and(|c| c.get_provider_schema_optional));
-    let block = schema.provider.and_then(|s| s.block).expect("provider block");
-    let attrs: BTreeMap<_, _> = block.attributes.iter().map(|a| (a.name.as_str(), a)).collect();
+    assert!(schema
+        .server_capabilities
+        .as_ref()
+        .is_some_and(|c| c.get_provider_schema_optional));
+    let block = schema
+        .provider
+        .and_then(|s| s.block)
+        .expect("provider block");
+    let attrs: BTreeMap<_, _> = block
+        .attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a))
+        .collect();
     for name in ["api_token", "api_key", "api_user_service_key"] {
         assert!(attrs[name].sensitive && attrs[name].optional, "{name}");
     }
@@ -193,7 +278,11 @@ async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_s
         assert!(!attrs[name].sensitive && attrs[name].optional, "{name}");
     }
     assert_eq!(attrs.len(), 6);
-    let ds = schema.data_source_schemas.get(DATA_SOURCE).and_then(|s| s.block.clone()).expect("data source");
+    let ds = schema
+        .data_source_schemas
+        .get(DATA_SOURCE)
+        .and_then(|s| s.block.clone())
+        .expect("data source");
     let attrs: BTreeMap<_, _> = ds.attributes.iter().map(|a| (a.name.as_str(), a)).collect();
     assert!(attrs["account_id"].required && attrs["sso_connector_id"].required);
     for name in ["id", "created_on", "email_domain", "updated_on"] {
@@ -203,9 +292,19 @@ async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_s
     for name in ["enabled", "use_fedramp_language"] {
         assert_eq!(attrs[name].r#type, b"\"bool\"", "{name}");
     }
-    let verification = attrs["verification"].nested_type.as_ref().expect("nested verification");
-    assert_eq!(verification.nesting, pb::schema::object::NestingMode::Single as i32);
-    let nested: Vec<_> = verification.attributes.iter().map(|a| (a.name.as_str(), a.computed)).collect();
+    let verification = attrs["verification"]
+        .nested_type
+        .as_ref()
+        .expect("nested verification");
+    assert_eq!(
+        verification.nesting,
+        pb::schema::object::NestingMode::Single as i32
+    );
+    let nested: Vec<_> = verification
+        .attributes
+        .iter()
+        .map(|a| (a.name.as_str(), a.computed))
+        .collect();
     assert_eq!(nested, [("code", true), ("status", true)]);
     assert!(verification.attributes[1].description.contains("verified"));
     assert!(attrs.values().all(|a| !a.description.is_empty()));
@@ -225,8 +324,10 @@ async fn validation_rejects_wrong_length_ids_with_the_attribute_path_and_accepts
     let response = client
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from("too-short"))),
-            ..Default::default()
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from("too-short"),
+            )),
         })
         .await
         .expect("validate")
@@ -241,12 +342,15 @@ async fn validation_rejects_wrong_length_ids_with_the_attribute_path_and_accepts
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: DATA_SOURCE.to_string(),
             config: Some(connector_config(Value::unknown(), Value::unknown())),
-            ..Default::default()
         })
         .await
         .expect("validate")
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "unknowns must pass: {:?}", response.diagnostics);
+    assert!(
+        response.diagnostics.is_empty(),
+        "unknowns must pass: {:?}",
+        response.diagnostics
+    );
 }
 
 #[tokio::test]
@@ -265,10 +369,22 @@ async fn provider_config_validation_reports_conflicts_and_bad_urls() {
         .expect("validate")
         .into_inner();
     let paths: Vec<Vec<String>> = response.diagnostics.iter().map(path_names).collect();
-    assert!(paths.contains(&vec!["base_url".to_string()]), "{:?}", response.diagnostics);
-    assert!(paths.contains(&vec!["api_user_service_key".to_string()]), "{:?}", response.diagnostics);
+    assert!(
+        paths.contains(&vec!["base_url".to_string()]),
+        "{:?}",
+        response.diagnostics
+    );
+    assert!(
+        paths.contains(&vec!["api_user_service_key".to_string()]),
+        "{:?}",
+        response.diagnostics
+    );
     for diag in &response.diagnostics {
-        assert!(!diag.detail.contains(TOKEN) && !diag.detail.contains("v1.0-abc"), "secret leaked: {}", diag.detail);
+        assert!(
+            !diag.detail.contains(TOKEN) && !diag.detail.contains("v1.0-abc"),
+            "secret leaked: {}",
+            diag.detail
+        );
     }
 }
 
@@ -280,29 +396,58 @@ async fn reads_a_connector_from_the_api() {
     let response = client
         .read_data_source(pb::read_data_source::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from(CONNECTOR))),
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from(CONNECTOR),
+            )),
             ..Default::default()
         })
         .await
         .expect("ReadDataSource")
         .into_inner();
-    assert!(response.diagnostics.is_empty(), "{:?}", response.diagnostics);
-    let state = msgpack::decode(&response.state.expect("state").msgpack, &connector_type()).expect("decode state");
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+    let state = msgpack::decode(&response.state.expect("state").msgpack, &connector_type())
+        .expect("decode state");
     assert_eq!(state.attribute("id"), Some(&Value::from(CONNECTOR)));
     assert_eq!(state.attribute("account_id"), Some(&Value::from(ACCOUNT)));
-    assert_eq!(state.attribute("email_domain"), Some(&Value::from("example.com")));
+    assert_eq!(
+        state.attribute("email_domain"),
+        Some(&Value::from("example.com"))
+    );
     assert_eq!(state.attribute("enabled"), Some(&Value::Bool(true)));
-    assert_eq!(state.attribute("created_on"), Some(&Value::from("2025-01-01T12:21:02Z")));
-    assert_eq!(state.attribute("updated_on"), Some(&Value::from("2025-03-04T05:06:07.1234Z")));
+    assert_eq!(
+        state.attribute("created_on"),
+        Some(&Value::from("2025-01-01T12:21:02Z"))
+    );
+    assert_eq!(
+        state.attribute("updated_on"),
+        Some(&Value::from("2025-03-04T05:06:07.1234Z"))
+    );
     let verification = state.attribute("verification").expect("verification");
-    assert_eq!(verification.attribute("status"), Some(&Value::from("verified")));
+    assert_eq!(
+        verification.attribute("status"),
+        Some(&Value::from("verified"))
+    );
 
     let requests = api.requests();
     let request = &requests["requests"][0];
-    assert_eq!(request["path"], format!("/client/v4/accounts/{ACCOUNT}/sso_connectors/{CONNECTOR}"));
+    assert_eq!(
+        request["path"],
+        format!("/client/v4/accounts/{ACCOUNT}/sso_connectors/{CONNECTOR}")
+    );
     assert_eq!(request["token"], TOKEN);
     let user_agent = request["user_agent"].as_str().unwrap_or_default();
-    assert_eq!(user_agent, format!("terraform-provider-cloudflare/{} terraform/1.11.4", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        user_agent,
+        format!(
+            "terraform-provider-cloudflare/{} terraform/1.11.4",
+            env!("CARGO_PKG_VERSION")
+        )
+    );
 }
 
 #[tokio::test]
@@ -313,28 +458,53 @@ async fn api_failures_become_diagnostics() {
     let read = |client: &mut ProviderClient<tonic::transport::Channel>, connector: &str| {
         let request = pb::read_data_source::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from(connector))),
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from(connector),
+            )),
             ..Default::default()
         };
         let mut client = client.clone();
-        async move { client.read_data_source(request).await.expect("ReadDataSource").into_inner() }
+        async move {
+            client
+                .read_data_source(request)
+                .await
+                .expect("ReadDataSource")
+                .into_inner()
+        }
     };
     let missing = read(&mut client, "00000000000000000000000000000000").await;
     assert!(missing.state.is_none());
-    assert!(missing.diagnostics[0].summary.contains("not found"), "{:?}", missing.diagnostics);
+    assert!(
+        missing.diagnostics[0].summary.contains("not found"),
+        "{:?}",
+        missing.diagnostics
+    );
     assert!(missing.diagnostics[0].detail.contains(ACCOUNT));
 
     api.add_faults(r#"[{"times":1,"status":200,"json":{"success":false,"errors":[{"code":1234,"message":"nope"}],"result":null}}]"#);
     let failed = read(&mut client, CONNECTOR).await;
-    assert!(failed.diagnostics[0].detail.contains("[1234] nope"), "{:?}", failed.diagnostics);
+    assert!(
+        failed.diagnostics[0].detail.contains("[1234] nope"),
+        "{:?}",
+        failed.diagnostics
+    );
 
     api.add_faults(r#"[{"times":1,"kind":"html"}]"#);
     let html = read(&mut client, CONNECTOR).await;
-    assert!(html.diagnostics[0].detail.contains("502"), "{:?}", html.diagnostics);
+    assert!(
+        html.diagnostics[0].detail.contains("502"),
+        "{:?}",
+        html.diagnostics
+    );
 
     api.add_faults(r#"[{"times":1,"status":200,"body":"{\"success\":true,\"result\":{\"enabled\":\"yes\"}}"}]"#);
     let wrong = read(&mut client, CONNECTOR).await;
-    assert!(wrong.diagnostics[0].summary.contains("Unexpected response"), "{:?}", wrong.diagnostics);
+    assert!(
+        wrong.diagnostics[0].summary.contains("Unexpected response"),
+        "{:?}",
+        wrong.diagnostics
+    );
 
     api.add_faults(r#"[{"times":1,"kind":"truncate"}]"#);
     let truncated = read(&mut client, CONNECTOR).await;
@@ -345,19 +515,31 @@ async fn api_failures_become_diagnostics() {
 async fn bad_credentials_get_a_diagnostic_naming_the_permission() {
     let api = FakeApi::start();
     let provider = ProviderProcess::launch(&[]);
-    let mut client = configured_client(&provider, &api, "wrong-token-value-0123456789abcdefghijkl").await;
+    let mut client =
+        configured_client(&provider, &api, "wrong-token-value-0123456789abcdefghijkl").await;
     let response = client
         .read_data_source(pb::read_data_source::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from(CONNECTOR))),
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from(CONNECTOR),
+            )),
             ..Default::default()
         })
         .await
         .expect("ReadDataSource")
         .into_inner();
     let diag = &response.diagnostics[0];
-    assert!(diag.detail.contains("SSO Connector Read"), "{}", diag.detail);
-    assert!(!diag.detail.contains("wrong-token-value"), "token leaked: {}", diag.detail);
+    assert!(
+        diag.detail.contains("SSO Connector Read"),
+        "{}",
+        diag.detail
+    );
+    assert!(
+        !diag.detail.contains("wrong-token-value"),
+        "token leaked: {}",
+        diag.detail
+    );
 }
 
 #[tokio::test]
@@ -368,7 +550,10 @@ async fn missing_credentials_are_reported_at_read_time_naming_attribute_and_vari
     client
         .configure_provider(pb::configure_provider::Request {
             terraform_version: "1.15.5".to_string(),
-            config: Some(provider_config(&[("base_url", Value::from(api.url.as_str()))])),
+            config: Some(provider_config(&[(
+                "base_url",
+                Value::from(api.url.as_str()),
+            )])),
             client_capabilities: None,
         })
         .await
@@ -376,14 +561,20 @@ async fn missing_credentials_are_reported_at_read_time_naming_attribute_and_vari
     let response = client
         .read_data_source(pb::read_data_source::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from(CONNECTOR))),
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from(CONNECTOR),
+            )),
             ..Default::default()
         })
         .await
         .expect("ReadDataSource")
         .into_inner();
     let detail = &response.diagnostics[0].detail;
-    assert!(detail.contains("api_token") && detail.contains("CLOUDFLARE_API_TOKEN"), "{detail}");
+    assert!(
+        detail.contains("api_token") && detail.contains("CLOUDFLARE_API_TOKEN"),
+        "{detail}"
+    );
     assert_eq!(api.request_count(), 0);
 }
 
@@ -399,13 +590,19 @@ async fn unsupported_rpcs_answer_with_a_diagnostic_naming_them() {
         .await
         .expect("ReadResource answers")
         .into_inner();
-    assert!(response.diagnostics[0].summary.contains("ReadResource"), "{:?}", response.diagnostics);
+    assert!(
+        response.diagnostics[0].summary.contains("ReadResource"),
+        "{:?}",
+        response.diagnostics
+    );
     let response = client
         .plan_resource_change(pb::plan_resource_change::Request::default())
         .await
         .expect("PlanResourceChange answers")
         .into_inner();
-    assert!(response.diagnostics[0].summary.contains("PlanResourceChange"));
+    assert!(response.diagnostics[0]
+        .summary
+        .contains("PlanResourceChange"));
     let functions = client
         .get_functions(pb::get_functions::Request {})
         .await
@@ -420,7 +617,9 @@ async fn unsupported_rpcs_answer_with_a_diagnostic_naming_them() {
         .await
         .expect("ReadDataSource answers")
         .into_inner();
-    assert!(unknown.diagnostics[0].detail.contains("cloudflare_sso_connector"));
+    assert!(unknown.diagnostics[0]
+        .detail
+        .contains("cloudflare_sso_connector"));
 }
 
 #[tokio::test]
@@ -430,13 +629,18 @@ async fn reads_fail_cleanly_before_configure_and_with_garbage_values() {
     let unconfigured = client
         .read_data_source(pb::read_data_source::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(Value::from(ACCOUNT), Value::from(CONNECTOR))),
+            config: Some(connector_config(
+                Value::from(ACCOUNT),
+                Value::from(CONNECTOR),
+            )),
             ..Default::default()
         })
         .await
         .expect("answers")
         .into_inner();
-    assert!(unconfigured.diagnostics[0].summary.contains("not configured"));
+    assert!(unconfigured.diagnostics[0]
+        .summary
+        .contains("not configured"));
     let garbage = client
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: DATA_SOURCE.to_string(),
@@ -444,12 +648,14 @@ async fn reads_fail_cleanly_before_configure_and_with_garbage_values() {
                 msgpack: vec![0x93, 0xff, 0x00],
                 json: Vec::new(),
             }),
-            ..Default::default()
         })
         .await
         .expect("answers")
         .into_inner();
-    assert_eq!(garbage.diagnostics[0].severity, pb::diagnostic::Severity::Error as i32);
+    assert_eq!(
+        garbage.diagnostics[0].severity,
+        pb::diagnostic::Severity::Error as i32
+    );
 }
 
 #[tokio::test]
@@ -465,7 +671,10 @@ async fn health_reports_plugin_serving() {
         .await
         .expect("health")
         .into_inner();
-    assert_eq!(status.status, tonic_health::pb::health_check_response::ServingStatus::Serving as i32);
+    assert_eq!(
+        status.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
 }
 
 #[tokio::test]
@@ -474,25 +683,40 @@ async fn shutdown_stops_the_process_and_removes_the_socket() {
     let mut provider = ProviderProcess::launch(&[]);
     let socket = provider.handshake.socket.clone();
     let mut controller = GrpcControllerClient::new(provider.channel().await);
-    controller.shutdown(tfcf::plugin::proto::plugin::Empty {}).await.expect("Shutdown");
+    controller
+        .shutdown(tfcf::plugin::proto::plugin::Empty {})
+        .await
+        .expect("Shutdown");
     let deadline = Instant::now() + Duration::from_secs(5);
     while provider.try_wait().is_none() {
-        assert!(Instant::now() < deadline, "provider did not exit after Shutdown");
+        assert!(
+            Instant::now() < deadline,
+            "provider did not exit after Shutdown"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     assert!(provider.wait().success());
     assert!(!socket.exists(), "socket must be removed");
-    assert!(!socket.parent().expect("dir").exists(), "socket directory must be removed");
+    assert!(
+        !socket.parent().expect("dir").exists(),
+        "socket directory must be removed"
+    );
 }
 
 #[tokio::test]
 async fn ignores_sigint_and_keeps_serving() {
     let provider = ProviderProcess::launch(&[]);
     let pid = provider_pid(&provider);
-    std::process::Command::new("kill").args(["-INT", &pid.to_string()]).status().expect("kill -INT");
+    std::process::Command::new("kill")
+        .args(["-INT", &pid.to_string()])
+        .status()
+        .expect("kill -INT");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut client = ProviderClient::new(provider.channel().await);
-    assert!(client.get_provider_schema(pb::get_provider_schema::Request {}).await.is_ok());
+    assert!(client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .is_ok());
 }
 
 fn provider_pid(provider: &ProviderProcess) -> u32 {

@@ -25,7 +25,10 @@ fn vars(account: &str, connector: &str) -> [String; 4] {
 }
 
 fn args<'a>(base: &[&'a str], extra: &'a [String]) -> Vec<&'a str> {
-    base.iter().copied().chain(extra.iter().map(String::as_str)).collect()
+    base.iter()
+        .copied()
+        .chain(extra.iter().map(String::as_str))
+        .collect()
 }
 
 #[test]
@@ -37,16 +40,35 @@ fn plan_apply_and_output_every_attribute() {
 
         let plan = ws.run(&tf, &args(&["plan", "-input=false", "-no-color"], &v));
         let (out, err) = text(&plan);
-        assert!(plan.status.success(), "{}: plan failed\n{out}\n{err}", tf.label);
-        assert!(out.contains("data.cloudflare_sso_connector.this: Read"), "{}: {out}", tf.label);
+        assert!(
+            plan.status.success(),
+            "{}: plan failed\n{out}\n{err}",
+            tf.label
+        );
+        assert!(
+            out.contains("data.cloudflare_sso_connector.this: Read"),
+            "{}: {out}",
+            tf.label
+        );
 
-        let apply = ws.run(&tf, &args(&["apply", "-input=false", "-no-color", "-auto-approve"], &v));
+        let apply = ws.run(
+            &tf,
+            &args(&["apply", "-input=false", "-no-color", "-auto-approve"], &v),
+        );
         let (out, err) = text(&apply);
-        assert!(apply.status.success(), "{}: apply failed\n{out}\n{err}", tf.label);
+        assert!(
+            apply.status.success(),
+            "{}: apply failed\n{out}\n{err}",
+            tf.label
+        );
 
         let output = ws.run(&tf, &["output", "-json", "-no-color"]);
         let (out, err) = text(&output);
-        assert!(output.status.success(), "{}: output failed\n{err}", tf.label);
+        assert!(
+            output.status.success(),
+            "{}: output failed\n{err}",
+            tf.label
+        );
         let json: serde_json::Value = serde_json::from_str(&out).expect("output -json");
         let c = &json["connector"]["value"];
         assert_eq!(c["account_id"], ACCOUNT, "{}", tf.label);
@@ -58,7 +80,10 @@ fn plan_apply_and_output_every_attribute() {
         assert_eq!(c["created_on"], "2025-01-01T12:21:02Z");
         assert_eq!(c["updated_on"], "2025-03-04T05:06:07.1234Z");
         assert_eq!(c["verification"]["status"], "verified");
-        assert_eq!(c["verification"]["code"], format!("cloudflare_dashboard_sso={CONNECTOR}"));
+        assert_eq!(
+            c["verification"]["code"],
+            format!("cloudflare_dashboard_sso={CONNECTOR}")
+        );
         assert_eq!(json["verified"]["value"], true);
         assert_eq!(json["email_domain"]["value"], "example.com");
         assert!(api.request_count() >= 1);
@@ -73,11 +98,24 @@ fn wrong_length_id_fails_plan_naming_the_attribute_without_calling_the_api() {
         let v = vars(ACCOUNT, "f1740f3ab5b64d3b9ef1d0c9a1b2c3");
         let plan = ws.run(&tf, &args(&["plan", "-input=false", "-no-color"], &v));
         let (out, err) = text(&plan);
-        assert!(!plan.status.success(), "{}: plan should fail\n{out}", tf.label);
-        assert!(err.contains("Invalid Cloudflare identifier"), "{}: {err}", tf.label);
+        assert!(
+            !plan.status.success(),
+            "{}: plan should fail\n{out}",
+            tf.label
+        );
+        assert!(
+            err.contains("Invalid Cloudflare identifier"),
+            "{}: {err}",
+            tf.label
+        );
         assert!(err.contains("sso_connector_id"), "{}: {err}", tf.label);
         assert!(err.contains("has 30"), "{}: {err}", tf.label);
-        assert_eq!(api.request_count(), 0, "{}: no API request may be made", tf.label);
+        assert_eq!(
+            api.request_count(),
+            0,
+            "{}: no API request may be made",
+            tf.label
+        );
     }
 }
 
@@ -92,7 +130,11 @@ fn missing_connector_fails_plan_naming_both_ids() {
         let (_, err) = text(&plan);
         assert!(!plan.status.success(), "{}", tf.label);
         assert!(err.contains("not found"), "{}: {err}", tf.label);
-        assert!(err.contains(missing) && err.contains(ACCOUNT), "{}: {err}", tf.label);
+        assert!(
+            err.contains(missing) && err.contains(ACCOUNT),
+            "{}: {err}",
+            tf.label
+        );
     }
 }
 
@@ -109,7 +151,11 @@ fn rejected_token_fails_plan_naming_the_permission_without_leaking_it() {
         assert!(!plan.status.success(), "{}", tf.label);
         assert!(err.contains("denied access"), "{}: {err}", tf.label);
         assert!(err.contains("SSO Connector Read"), "{}: {err}", tf.label);
-        assert!(!err.contains(bad) && !out.contains(bad), "{}: token leaked", tf.label);
+        assert!(
+            !err.contains(bad) && !out.contains(bad),
+            "{}: token leaked",
+            tf.label
+        );
     }
 }
 

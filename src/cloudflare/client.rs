@@ -134,7 +134,10 @@ impl ApiClient {
         let path = display_path(segments);
         let request = self.authorize(self.http.get(&url).query(query), context)?;
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| transport_failure(&e, &path, &self.settings.base_url, context))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| transport_failure(&e, &path, &self.settings.base_url, context))?;
         let status = response.status();
         let body = read_capped(response, &path, context).await?;
         tracing::debug!(
@@ -147,7 +150,13 @@ impl ApiClient {
         );
         tracing::trace!(path = %path, body = %envelope::excerpt(&body), "Cloudflare API response body");
         if !status.is_success() {
-            return Err(status_failure(status, &body, &path, context, &self.settings.credentials));
+            return Err(status_failure(
+                status,
+                &body,
+                &path,
+                context,
+                &self.settings.credentials,
+            ));
         }
         let parsed: envelope::Envelope<T> = envelope::parse(&body).map_err(|e| {
             Diagnostics::from(Diagnostic::error(
@@ -183,7 +192,11 @@ impl ApiClient {
         }
     }
 
-    fn authorize(&self, request: reqwest::RequestBuilder, context: &RequestContext) -> Result<reqwest::RequestBuilder, Diagnostics> {
+    fn authorize(
+        &self,
+        request: reqwest::RequestBuilder,
+        context: &RequestContext,
+    ) -> Result<reqwest::RequestBuilder, Diagnostics> {
         match &self.settings.credentials {
             Credentials::Token(token) => Ok(request.bearer_auth(token.expose())),
             Credentials::KeyAndEmail { key, email } => Ok(request
@@ -226,13 +239,24 @@ fn describe_errors(errors: &[ApiMessage]) -> String {
     if errors.is_empty() {
         "no error details".to_string()
     } else {
-        errors.iter().map(ApiMessage::describe).collect::<Vec<_>>().join("; ")
+        errors
+            .iter()
+            .map(ApiMessage::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }
 
-async fn read_capped(mut response: reqwest::Response, path: &str, context: &RequestContext) -> Result<Vec<u8>, Diagnostics> {
+async fn read_capped(
+    mut response: reqwest::Response,
+    path: &str,
+    context: &RequestContext,
+) -> Result<Vec<u8>, Diagnostics> {
     let status = response.status();
-    if response.content_length().is_some_and(|n| n > MAX_BODY_BYTES as u64) {
+    if response
+        .content_length()
+        .is_some_and(|n| n > MAX_BODY_BYTES as u64)
+    {
         return Err(too_large(path, status));
     }
     let mut body = Vec::new();
@@ -285,22 +309,40 @@ fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-fn transport_failure(error: &reqwest::Error, path: &str, base_url: &str, context: &RequestContext) -> Diagnostics {
+fn transport_failure(
+    error: &reqwest::Error,
+    path: &str,
+    base_url: &str,
+    context: &RequestContext,
+) -> Diagnostics {
     let (summary, hint) = if error.is_timeout() {
         ("Cloudflare API request timed out", "The API did not answer in time. Retry later; if it keeps happening, check connectivity to the API.")
     } else if error.is_connect() {
-        ("Could not connect to the Cloudflare API", "Check network access to the API and the base_url setting (CLOUDFLARE_BASE_URL).")
+        (
+            "Could not connect to the Cloudflare API",
+            "Check network access to the API and the base_url setting (CLOUDFLARE_BASE_URL).",
+        )
     } else {
         ("Cloudflare API request failed", "The connection failed before a complete answer arrived. Retry; if it persists, check proxies between you and the API.")
     };
     Diagnostic::error(
         summary,
-        format!("GET {base_url}{path} failed while reading {}: {}. {hint}", context.what, error_chain(error)),
+        format!(
+            "GET {base_url}{path} failed while reading {}: {}. {hint}",
+            context.what,
+            error_chain(error)
+        ),
     )
     .into()
 }
 
-fn status_failure(status: StatusCode, body: &[u8], path: &str, context: &RequestContext, credentials: &Credentials) -> Diagnostics {
+fn status_failure(
+    status: StatusCode,
+    body: &[u8],
+    path: &str,
+    context: &RequestContext,
+    credentials: &Credentials,
+) -> Diagnostics {
     let errors = envelope::errors_of(body);
     let reported = if errors.is_empty() {
         format!("the body was: {}", envelope::excerpt(body))
@@ -395,8 +437,17 @@ mod tests {
     #[test]
     fn not_found_points_at_the_attribute() {
         let body = br#"{"success":false,"errors":[{"code":7003,"message":"Could not route"}]}"#;
-        let diags = status_failure(StatusCode::NOT_FOUND, body, "/p", &context(), &Credentials::Missing);
-        assert_eq!(diags.0[0].attribute, Some(AttributePath::attribute("sso_connector_id")));
+        let diags = status_failure(
+            StatusCode::NOT_FOUND,
+            body,
+            "/p",
+            &context(),
+            &Credentials::Missing,
+        );
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("sso_connector_id"))
+        );
         assert!(diags.0[0].detail.contains("[7003] Could not route"));
         assert!(diags.0[0].summary.starts_with("SSO connector"));
     }
@@ -420,7 +471,13 @@ mod tests {
 
     #[test]
     fn html_errors_show_the_start_of_the_body() {
-        let diags = status_failure(StatusCode::BAD_GATEWAY, b"<html><title>502 Bad Gateway</title></html>", "/p", &context(), &Credentials::Missing);
+        let diags = status_failure(
+            StatusCode::BAD_GATEWAY,
+            b"<html><title>502 Bad Gateway</title></html>",
+            "/p",
+            &context(),
+            &Credentials::Missing,
+        );
         assert!(diags.0[0].detail.contains("502 Bad Gateway"));
     }
 }

@@ -89,10 +89,14 @@ pub fn check_base_url(value: &str) -> Result<(), String> {
         ));
     }
     if parsed.host_str().is_none_or(str::is_empty) {
-        return Err(format!("base_url {value:?} has no host. Use a value like {DEFAULT_BASE_URL:?}."));
+        return Err(format!(
+            "base_url {value:?} has no host. Use a value like {DEFAULT_BASE_URL:?}."
+        ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("base_url {value:?} must not have a query string or fragment."));
+        return Err(format!(
+            "base_url {value:?} must not have a query string or fragment."
+        ));
     }
     Ok(())
 }
@@ -154,7 +158,10 @@ impl Env for ProcessEnv {
 }
 
 fn known_string(config: &Value, name: &str) -> Option<String> {
-    config.attribute(name).and_then(Value::as_str).map(str::to_string)
+    config
+        .attribute(name)
+        .and_then(Value::as_str)
+        .map(str::to_string)
 }
 
 fn is_set(config: &Value, name: &str) -> bool {
@@ -162,7 +169,9 @@ fn is_set(config: &Value, name: &str) -> bool {
 }
 
 fn is_known_set(config: &Value, name: &str) -> bool {
-    config.attribute(name).is_some_and(|v| v.is_known() && !v.is_null())
+    config
+        .attribute(name)
+        .is_some_and(|v| v.is_known() && !v.is_null())
 }
 
 /// Cross-attribute checks on a configuration that may hold unknowns.
@@ -195,7 +204,10 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
             .at(AttributePath::attribute("email")),
         );
     }
-    if is_known_set(config, "api_token") && is_known_set(config, "email") && !is_set(config, "api_key") {
+    if is_known_set(config, "api_token")
+        && is_known_set(config, "email")
+        && !is_set(config, "api_key")
+    {
         diags.push(
             Diagnostic::warning(
                 "email is ignored with api_token",
@@ -212,9 +224,21 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
 /// Configuration wins over environment: if the block sets any credential, the
 /// credential environment variables are ignored; otherwise they are used, and
 /// more than one credential mode in the environment is an error.
-pub fn resolve(config: &Value, env: &dyn Env, provider_version: &str, terraform_version: &str) -> Result<Settings, Diagnostics> {
+pub fn resolve(
+    config: &Value,
+    env: &dyn Env,
+    provider_version: &str,
+    terraform_version: &str,
+) -> Result<Settings, Diagnostics> {
     let mut diags = Diagnostics::new();
-    for name in ["api_token", "api_key", "api_user_service_key", "email", "base_url", "user_agent_operator_suffix"] {
+    for name in [
+        "api_token",
+        "api_key",
+        "api_user_service_key",
+        "email",
+        "base_url",
+        "user_agent_operator_suffix",
+    ] {
         if config.attribute(name).is_some_and(|v| !v.is_known()) {
             diags.push(
                 Diagnostic::error(
@@ -234,21 +258,38 @@ pub fn resolve(config: &Value, env: &dyn Env, provider_version: &str, terraform_
         .iter()
         .any(|name| from_config(name).is_some());
     let credentials = if config_has_credential {
-        credentials_from(from_config("api_token"), from_config("api_key"), from_config("api_user_service_key"), email, false)?
+        credentials_from(
+            from_config("api_token"),
+            from_config("api_key"),
+            from_config("api_user_service_key"),
+            email,
+            false,
+        )?
     } else {
-        credentials_from(env.get(ENV_API_TOKEN), env.get(ENV_API_KEY), env.get(ENV_API_USER_SERVICE_KEY), email, true)?
+        credentials_from(
+            env.get(ENV_API_TOKEN),
+            env.get(ENV_API_KEY),
+            env.get(ENV_API_USER_SERVICE_KEY),
+            email,
+            true,
+        )?
     };
     let base_url = match from_config("base_url").or_else(|| env.get(ENV_BASE_URL)) {
         Some(url) => {
             check_base_url(&url).map_err(|detail| {
-                Diagnostics::from(Diagnostic::error("Invalid base_url", detail).at(AttributePath::attribute("base_url")))
+                Diagnostics::from(
+                    Diagnostic::error("Invalid base_url", detail)
+                        .at(AttributePath::attribute("base_url")),
+                )
             })?;
             url.trim_end_matches('/').to_string()
         }
         None => DEFAULT_BASE_URL.to_string(),
     };
-    let suffix = from_config("user_agent_operator_suffix").or_else(|| env.get(ENV_USER_AGENT_OPERATOR_SUFFIX));
-    let mut user_agent = format!("terraform-provider-cloudflare/{provider_version} terraform/{terraform_version}");
+    let suffix = from_config("user_agent_operator_suffix")
+        .or_else(|| env.get(ENV_USER_AGENT_OPERATOR_SUFFIX));
+    let mut user_agent =
+        format!("terraform-provider-cloudflare/{provider_version} terraform/{terraform_version}");
     if let Some(suffix) = suffix.filter(|s| !s.trim().is_empty()) {
         user_agent.push(' ');
         user_agent.push_str(suffix.trim());
@@ -267,11 +308,20 @@ fn credentials_from(
     email: Option<String>,
     from_env: bool,
 ) -> Result<Credentials, Diagnostics> {
-    let name = |attr: &str, var: &str| if from_env { var.to_string() } else { attr.to_string() };
+    let name = |attr: &str, var: &str| {
+        if from_env {
+            var.to_string()
+        } else {
+            attr.to_string()
+        }
+    };
     let set: Vec<String> = [
         (token.is_some(), name("api_token", ENV_API_TOKEN)),
         (key.is_some(), name("api_key", ENV_API_KEY)),
-        (service_key.is_some(), name("api_user_service_key", ENV_API_USER_SERVICE_KEY)),
+        (
+            service_key.is_some(),
+            name("api_user_service_key", ENV_API_USER_SERVICE_KEY),
+        ),
     ]
     .into_iter()
     .filter_map(|(present, n)| present.then_some(n))
@@ -348,31 +398,61 @@ mod tests {
     #[test]
     fn config_token_wins_over_environment() {
         let c = config(&[("api_token", Value::from("cfg-token"))]);
-        let s = resolve(&c, &env(&[(ENV_API_TOKEN, "env-token"), (ENV_API_KEY, "k")]), "1.0.0", "1.11.4").expect("settings");
+        let s = resolve(
+            &c,
+            &env(&[(ENV_API_TOKEN, "env-token"), (ENV_API_KEY, "k")]),
+            "1.0.0",
+            "1.11.4",
+        )
+        .expect("settings");
         assert_eq!(s.credentials, Credentials::Token(Secret::new("cfg-token")));
         assert_eq!(s.base_url, DEFAULT_BASE_URL);
-        assert_eq!(s.user_agent, "terraform-provider-cloudflare/1.0.0 terraform/1.11.4");
+        assert_eq!(
+            s.user_agent,
+            "terraform-provider-cloudflare/1.0.0 terraform/1.11.4"
+        );
     }
 
     #[test]
     fn environment_fills_in_when_config_is_empty() {
         let s = resolve(
             &config(&[]),
-            &env(&[(ENV_API_TOKEN, "env-token"), (ENV_BASE_URL, "http://127.0.0.1:9/client/v4/"), (ENV_USER_AGENT_OPERATOR_SUFFIX, "ops")]),
+            &env(&[
+                (ENV_API_TOKEN, "env-token"),
+                (ENV_BASE_URL, "http://127.0.0.1:9/client/v4/"),
+                (ENV_USER_AGENT_OPERATOR_SUFFIX, "ops"),
+            ]),
             "1.0.0",
             "1.15.0",
         )
         .expect("settings");
         assert_eq!(s.credentials, Credentials::Token(Secret::new("env-token")));
         assert_eq!(s.base_url, "http://127.0.0.1:9/client/v4");
-        assert!(s.user_agent.ends_with("terraform/1.15.0 ops"), "{}", s.user_agent);
+        assert!(
+            s.user_agent.ends_with("terraform/1.15.0 ops"),
+            "{}",
+            s.user_agent
+        );
     }
 
     #[test]
     fn conflicting_environment_credentials_are_an_error_naming_the_variables() {
-        let err = resolve(&config(&[]), &env(&[(ENV_API_TOKEN, "t"), (ENV_API_KEY, "k"), (ENV_EMAIL, "a@b.c")]), "1", "1").unwrap_err();
+        let err = resolve(
+            &config(&[]),
+            &env(&[
+                (ENV_API_TOKEN, "t"),
+                (ENV_API_KEY, "k"),
+                (ENV_EMAIL, "a@b.c"),
+            ]),
+            "1",
+            "1",
+        )
+        .unwrap_err();
         let detail = &err.0[0].detail;
-        assert!(detail.contains(ENV_API_TOKEN) && detail.contains(ENV_API_KEY), "{detail}");
+        assert!(
+            detail.contains(ENV_API_TOKEN) && detail.contains(ENV_API_KEY),
+            "{detail}"
+        );
         assert!(!detail.contains("\"t\""));
     }
 
@@ -387,15 +467,25 @@ mod tests {
 
     #[test]
     fn two_modes_in_config_fail_validation_at_the_second_attribute() {
-        let c = config(&[("api_token", Value::from("t")), ("api_user_service_key", Value::from("s"))]);
+        let c = config(&[
+            ("api_token", Value::from("t")),
+            ("api_user_service_key", Value::from("s")),
+        ]);
         let diags = validate(&c, &env(&[]));
         assert!(diags.has_errors());
-        assert_eq!(diags.0[0].attribute, Some(AttributePath::attribute("api_user_service_key")));
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("api_user_service_key"))
+        );
     }
 
     #[test]
     fn unknown_values_never_fail_validation() {
-        let c = config(&[("api_token", Value::unknown()), ("api_key", Value::unknown()), ("base_url", Value::unknown())]);
+        let c = config(&[
+            ("api_token", Value::unknown()),
+            ("api_key", Value::unknown()),
+            ("base_url", Value::unknown()),
+        ]);
         assert!(!validate(&c, &env(&[])).has_errors());
     }
 

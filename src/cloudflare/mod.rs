@@ -50,7 +50,12 @@ impl Provider for CloudflareProvider {
     }
 
     async fn configure(&self, request: ConfigureRequest) -> Result<ApiClient, Diagnostics> {
-        let settings = config::resolve(&request.config, &ProcessEnv, VERSION, &request.terraform_version)?;
+        let settings = config::resolve(
+            &request.config,
+            &ProcessEnv,
+            VERSION,
+            &request.terraform_version,
+        )?;
         tracing::debug!(
             credentials = settings.credentials.mode(),
             base_url = %settings.base_url,

@@ -118,7 +118,11 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
         "Reads one SSO connector of a Cloudflare account: its email domain, whether it is enabled, and the state of its DNS domain verification. Needs an API token with the `SSO Connector Read` permission."
     }
 
-    async fn read(&self, client: &ApiClient, config: SsoConnector) -> Result<SsoConnector, Diagnostics> {
+    async fn read(
+        &self,
+        client: &ApiClient,
+        config: SsoConnector,
+    ) -> Result<SsoConnector, Diagnostics> {
         let context = RequestContext {
             what: format!("SSO connector \"{}\" in account \"{}\"", config.sso_connector_id, config.account_id),
             permission: "SSO Connector Read",
@@ -131,12 +135,21 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
         };
         let response = client
             .get::<ApiSsoConnector>(
-                &["accounts", &config.account_id, "sso_connectors", &config.sso_connector_id],
+                &[
+                    "accounts",
+                    &config.account_id,
+                    "sso_connectors",
+                    &config.sso_connector_id,
+                ],
                 &[],
                 &context,
             )
             .await?;
-        Ok(SsoConnector::with_api(config.account_id, config.sso_connector_id, response.result))
+        Ok(SsoConnector::with_api(
+            config.account_id,
+            config.sso_connector_id,
+            response.result,
+        ))
     }
 }
 
@@ -153,16 +166,36 @@ mod tests {
         let names: Vec<&str> = attrs.iter().map(|a| a.name.as_str()).collect();
         assert_eq!(
             names,
-            ["account_id", "sso_connector_id", "id", "created_on", "email_domain", "enabled", "updated_on", "use_fedramp_language", "verification"]
+            [
+                "account_id",
+                "sso_connector_id",
+                "id",
+                "created_on",
+                "email_domain",
+                "enabled",
+                "updated_on",
+                "use_fedramp_language",
+                "verification"
+            ]
         );
         for attr in &attrs {
-            let expected = if attr.name == "account_id" || attr.name == "sso_connector_id" { Mode::Required } else { Mode::Computed };
+            let expected = if attr.name == "account_id" || attr.name == "sso_connector_id" {
+                Mode::Required
+            } else {
+                Mode::Computed
+            };
             assert_eq!(attr.mode, expected, "{}", attr.name);
             assert!(!attr.description.is_empty(), "{}", attr.name);
         }
-        let verification = attrs.iter().find(|a| a.name == "verification").expect("verification");
+        let verification = attrs
+            .iter()
+            .find(|a| a.name == "verification")
+            .expect("verification");
         match &verification.kind {
-            AttributeKind::Nested { nesting, attributes } => {
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            } => {
                 assert_eq!(*nesting, Nesting::Single);
                 assert_eq!(attributes.len(), 2);
                 assert!(attributes[1].description.contains("\"verified\""));
@@ -176,8 +209,14 @@ mod tests {
         let api: ApiSsoConnector = serde_json::from_str(r#"{"id":"abc","created_on":"2025-01-01T12:21:02.0000Z","updated_on":"2025-01-01T12:21:02.5000Z"}"#).expect("json");
         let model = SsoConnector::with_api("a".into(), "b".into(), api);
         let value = model.to_value();
-        assert_eq!(value.attribute("created_on"), Some(&Value::from("2025-01-01T12:21:02Z")));
-        assert_eq!(value.attribute("updated_on"), Some(&Value::from("2025-01-01T12:21:02.5Z")));
+        assert_eq!(
+            value.attribute("created_on"),
+            Some(&Value::from("2025-01-01T12:21:02Z"))
+        );
+        assert_eq!(
+            value.attribute("updated_on"),
+            Some(&Value::from("2025-01-01T12:21:02.5Z"))
+        );
         assert_eq!(value.attribute("enabled"), Some(&Value::Null));
         assert_eq!(value.attribute("verification"), Some(&Value::Null));
         assert_eq!(value.attribute("id"), Some(&Value::from("abc")));

@@ -19,20 +19,35 @@ mod tests {
 
     #[test]
     fn drops_an_all_zero_fraction() {
-        assert_eq!(normalize("2025-01-01T12:21:02.0000Z"), "2025-01-01T12:21:02Z");
+        assert_eq!(
+            normalize("2025-01-01T12:21:02.0000Z"),
+            "2025-01-01T12:21:02Z"
+        );
         assert_eq!(normalize("2025-01-01T12:21:02Z"), "2025-01-01T12:21:02Z");
     }
 
     #[test]
     fn keeps_a_non_zero_fraction() {
-        assert_eq!(normalize("2025-03-04T05:06:07.1234Z"), "2025-03-04T05:06:07.1234Z");
-        assert_eq!(normalize("2025-03-04T05:06:07.123456789Z"), "2025-03-04T05:06:07.123456789Z");
-        assert_eq!(normalize("2025-03-04T05:06:07.5000Z"), "2025-03-04T05:06:07.5Z");
+        assert_eq!(
+            normalize("2025-03-04T05:06:07.1234Z"),
+            "2025-03-04T05:06:07.1234Z"
+        );
+        assert_eq!(
+            normalize("2025-03-04T05:06:07.123456789Z"),
+            "2025-03-04T05:06:07.123456789Z"
+        );
+        assert_eq!(
+            normalize("2025-03-04T05:06:07.5000Z"),
+            "2025-03-04T05:06:07.5Z"
+        );
     }
 
     #[test]
     fn keeps_the_offset() {
-        assert_eq!(normalize("2025-01-01T12:21:02+02:00"), "2025-01-01T12:21:02+02:00");
+        assert_eq!(
+            normalize("2025-01-01T12:21:02+02:00"),
+            "2025-01-01T12:21:02+02:00"
+        );
     }
 
     #[test]

@@ -11,7 +11,8 @@ use base64::Engine;
 /// Environment variable holding the cookie Terraform sets for its plugins.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// The cookie's value, shared by protocols 5 and 6.
-pub const MAGIC_COOKIE_VALUE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub const MAGIC_COOKIE_VALUE: &str =
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The go-plugin core protocol version, the first handshake field.
 pub const CORE_PROTOCOL_VERSION: u32 = 1;
 
@@ -51,8 +52,15 @@ pub fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32> {
 
 /// The handshake line: `CORE|APP|NETWORK|ADDRESS|grpc|CERT`, the certificate as
 /// unpadded standard base64 of its DER (empty without TLS).
-pub fn handshake_line(protocol: u32, network: &str, address: &str, server_cert_der: Option<&[u8]>) -> String {
-    let cert = server_cert_der.map(|der| STANDARD_NO_PAD.encode(der)).unwrap_or_default();
+pub fn handshake_line(
+    protocol: u32,
+    network: &str,
+    address: &str,
+    server_cert_der: Option<&[u8]>,
+) -> String {
+    let cert = server_cert_der
+        .map(|der| STANDARD_NO_PAD.encode(der))
+        .unwrap_or_default();
     format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|{address}|grpc|{cert}\n")
 }
 
@@ -89,7 +97,10 @@ impl SocketDir {
         let pid = std::process::id();
         let mut last_error = None;
         for attempt in 0..16u32 {
-            let dir = base.join(format!("plugin{pid}-{:x}", seed.wrapping_add(attempt.wrapping_mul(7919))));
+            let dir = base.join(format!(
+                "plugin{pid}-{:x}",
+                seed.wrapping_add(attempt.wrapping_mul(7919))
+            ));
             match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
                 Ok(()) => return Ok(Self { dir }),
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
@@ -144,7 +155,10 @@ mod tests {
 
     #[test]
     fn handshake_line_has_six_fields_and_unpadded_certificate() {
-        assert_eq!(handshake_line(6, "unix", "/tmp/p/plugin.sock", None), "1|6|unix|/tmp/p/plugin.sock|grpc|\n");
+        assert_eq!(
+            handshake_line(6, "unix", "/tmp/p/plugin.sock", None),
+            "1|6|unix|/tmp/p/plugin.sock|grpc|\n"
+        );
         let line = handshake_line(6, "unix", "/s", Some(&[1, 2, 3, 4]));
         assert_eq!(line, "1|6|unix|/s|grpc|AQIDBA\n");
         assert!(!line.contains('='));
@@ -156,7 +170,10 @@ mod tests {
         let base = std::env::temp_dir();
         let dir = SocketDir::create_in(&base).expect("create socket dir");
         let path = dir.path().to_path_buf();
-        let mode = std::fs::metadata(&path).expect("metadata").permissions().mode();
+        let mode = std::fs::metadata(&path)
+            .expect("metadata")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o700);
         std::fs::write(dir.socket_path(), b"x").expect("write");
         drop(dir);

@@ -19,7 +19,10 @@ use tracing_subscriber::Layer;
 /// The level requested by the environment: `TF_LOG_PROVIDER_<NAME>`, then
 /// `TF_LOG_PROVIDER`, then `TF_LOG`; off when none is set.
 pub fn level_from_env(provider_name: &str, get: impl Fn(&str) -> Option<String>) -> LevelFilter {
-    let specific = format!("TF_LOG_PROVIDER_{}", provider_name.to_ascii_uppercase().replace('-', "_"));
+    let specific = format!(
+        "TF_LOG_PROVIDER_{}",
+        provider_name.to_ascii_uppercase().replace('-', "_")
+    );
     let value = [specific.as_str(), "TF_LOG_PROVIDER", "TF_LOG"]
         .iter()
         .find_map(|name| get(name).filter(|v| !v.trim().is_empty()));
@@ -82,7 +85,8 @@ impl Visit for JsonVisitor<'_> {
         self.0.insert(field.name().to_string(), Json::String(text));
     }
     fn record_str(&mut self, field: &Field, value: &str) {
-        self.0.insert(field.name().to_string(), Json::String(value.to_string()));
+        self.0
+            .insert(field.name().to_string(), Json::String(value.to_string()));
     }
     fn record_i64(&mut self, field: &Field, value: i64) {
         self.0.insert(field.name().to_string(), Json::from(value));
@@ -107,7 +111,8 @@ fn level_name(level: &Level) -> &'static str {
 
 /// `2006-01-02T15:04:05.000000Z`: the only timestamp layout Terraform parses.
 pub fn timestamp(now: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
+    let format =
+        format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     now.to_offset(time::UtcOffset::UTC)
         .format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000000Z".to_string())
@@ -167,12 +172,23 @@ where
         let module = if metadata.target().starts_with(self.own_target) {
             self.provider_module.clone()
         } else {
-            metadata.target().split("::").next().unwrap_or("dependency").to_string()
+            metadata
+                .target()
+                .split("::")
+                .next()
+                .unwrap_or("dependency")
+                .to_string()
         };
-        line.insert("@level".to_string(), Json::String(level_name(metadata.level()).to_string()));
+        line.insert(
+            "@level".to_string(),
+            Json::String(level_name(metadata.level()).to_string()),
+        );
         line.insert("@message".to_string(), Json::String(message));
         line.insert("@module".to_string(), Json::String(module));
-        line.insert("@timestamp".to_string(), Json::String(timestamp(OffsetDateTime::now_utc())));
+        line.insert(
+            "@timestamp".to_string(),
+            Json::String(timestamp(OffsetDateTime::now_utc())),
+        );
         for (k, v) in fields {
             line.entry(k).or_insert(v);
         }
@@ -187,22 +203,45 @@ mod tests {
     use super::*;
 
     fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
-        move |name| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
     }
 
     #[test]
     fn provider_specific_level_wins() {
-        let level = level_from_env("cloudflare", env(&[("TF_LOG_PROVIDER_CLOUDFLARE", "debug"), ("TF_LOG", "error")]));
+        let level = level_from_env(
+            "cloudflare",
+            env(&[("TF_LOG_PROVIDER_CLOUDFLARE", "debug"), ("TF_LOG", "error")]),
+        );
         assert_eq!(level, LevelFilter::DEBUG);
     }
 
     #[test]
     fn falls_back_to_tf_log_provider_then_tf_log() {
-        assert_eq!(level_from_env("cloudflare", env(&[("TF_LOG_PROVIDER", "info"), ("TF_LOG", "error")])), LevelFilter::INFO);
-        assert_eq!(level_from_env("cloudflare", env(&[("TF_LOG", "WARN")])), LevelFilter::WARN);
-        assert_eq!(level_from_env("cloudflare", env(&[("TF_LOG", "json")])), LevelFilter::TRACE);
+        assert_eq!(
+            level_from_env(
+                "cloudflare",
+                env(&[("TF_LOG_PROVIDER", "info"), ("TF_LOG", "error")])
+            ),
+            LevelFilter::INFO
+        );
+        assert_eq!(
+            level_from_env("cloudflare", env(&[("TF_LOG", "WARN")])),
+            LevelFilter::WARN
+        );
+        assert_eq!(
+            level_from_env("cloudflare", env(&[("TF_LOG", "json")])),
+            LevelFilter::TRACE
+        );
         assert_eq!(level_from_env("cloudflare", env(&[])), LevelFilter::OFF);
-        assert_eq!(level_from_env("cloudflare", env(&[("TF_LOG", "off")])), LevelFilter::OFF);
+        assert_eq!(
+            level_from_env("cloudflare", env(&[("TF_LOG", "off")])),
+            LevelFilter::OFF
+        );
     }
 
     #[test]

@@ -56,7 +56,12 @@ pub fn kind_of<T: TfValue>() -> AttributeKind {
 
 /// Joins doc-comment lines into one description.
 pub fn doc_text(lines: &[&str]) -> String {
-    lines.iter().map(|l| l.trim()).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" ")
+    lines
+        .iter()
+        .map(|l| l.trim())
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics {
@@ -127,7 +132,11 @@ impl TfValue for i64 {
             Some(n) => Ok(n),
             None if matches!(value, Value::Number(_)) => Err(Diagnostic::error(
                 "Number out of range",
-                format!("Attribute \"{path}\" must be a whole number between {} and {}.", i64::MIN, i64::MAX),
+                format!(
+                    "Attribute \"{path}\" must be a whole number between {} and {}.",
+                    i64::MIN,
+                    i64::MAX
+                ),
             )
             .at(path.clone())
             .into()),
@@ -194,7 +203,12 @@ impl<T: TfValue> TfValue for Vec<T> {
 }
 
 /// Reads one attribute of an object value for a generated [`TfObject`] impl.
-pub fn field<T: TfValue>(object: &Value, name: &str, path: &AttributePath, diags: &mut Diagnostics) -> Option<T> {
+pub fn field<T: TfValue>(
+    object: &Value,
+    name: &str,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) -> Option<T> {
     let child = path.then_attribute(name);
     let value = object.attribute(name).unwrap_or(&Value::Null);
     match T::from_value(value, &child) {

@@ -111,7 +111,9 @@ pub struct DataSources<C> {
 impl<C: Send + Sync + 'static> DataSources<C> {
     /// An empty registry.
     pub fn new() -> Self {
-        Self { entries: Vec::new() }
+        Self {
+            entries: Vec::new(),
+        }
     }
 
     /// Adds a data source: the one line each new data source needs.

@@ -192,7 +192,9 @@ impl Attribute {
         } = &self.kind
         {
             match (nesting, value) {
-                (Nesting::Single, Value::Object(_)) => check_attributes(attributes, value, path, diags),
+                (Nesting::Single, Value::Object(_)) => {
+                    check_attributes(attributes, value, path, diags)
+                }
                 (Nesting::List | Nesting::Set, Value::List(items) | Value::Set(items)) => {
                     for (index, item) in items.iter().enumerate() {
                         let index = i64::try_from(index).unwrap_or(i64::MAX);
@@ -214,7 +216,12 @@ fn object_type(attributes: &[Attribute]) -> Type {
     Type::object(attributes.iter().map(|a| (a.name.clone(), a.value_type())))
 }
 
-fn check_attributes(attributes: &[Attribute], object: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+fn check_attributes(
+    attributes: &[Attribute],
+    object: &Value,
+    path: &AttributePath,
+    diags: &mut Diagnostics,
+) {
     if !object.is_known() || object.is_null() {
         return;
     }
@@ -266,7 +273,12 @@ impl Schema {
     /// Runs every attribute validator over a configuration that may hold unknowns.
     pub fn validate(&self, config: &Value) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        check_attributes(&self.block.attributes, config, &AttributePath::root(), &mut diags);
+        check_attributes(
+            &self.block.attributes,
+            config,
+            &AttributePath::root(),
+            &mut diags,
+        );
         diags
     }
 
@@ -285,7 +297,11 @@ pub struct StringRule {
 
 impl StringRule {
     /// A validator that reports `summary` with the rule's message as detail when `rule` fails.
-    pub fn new(summary: &'static str, description: impl Into<String>, rule: fn(&str) -> Result<(), String>) -> Self {
+    pub fn new(
+        summary: &'static str,
+        description: impl Into<String>,
+        rule: fn(&str) -> Result<(), String>,
+    ) -> Self {
         Self {
             description: description.into(),
             rule,
@@ -305,7 +321,9 @@ impl Validator for StringRule {
         };
         match (self.rule)(text) {
             Ok(()) => Diagnostics::new(),
-            Err(detail) => Diagnostic::error(self.summary, detail).at(path.clone()).into(),
+            Err(detail) => Diagnostic::error(self.summary, detail)
+                .at(path.clone())
+                .into(),
         }
     }
 }

@@ -39,7 +39,10 @@ pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
     }
     logging::init(provider.type_name(), env!("CARGO_CRATE_NAME"));
     install_panic_hook();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("[ERROR] could not start the async runtime: {e}");
@@ -64,13 +67,17 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
         .ok_or_else(|| "no protocol version to serve".to_string())?;
 
     let tls = match std::env::var(CLIENT_CERT_ENV) {
-        Ok(pem) if !pem.trim().is_empty() => Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?),
+        Ok(pem) if !pem.trim().is_empty() => {
+            Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?)
+        }
         _ => None,
     };
 
-    let dir = SocketDir::create().map_err(|e| format!("could not create the plugin socket directory: {e}"))?;
+    let dir = SocketDir::create()
+        .map_err(|e| format!("could not create the plugin socket directory: {e}"))?;
     let socket = dir.socket_path();
-    let listener = UnixListener::bind(&socket).map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
+    let listener = UnixListener::bind(&socket)
+        .map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
 
     let service = Arc::new(ProviderService::new(provider));
     let router = router(protocol, service, shutdown.clone()).await;
@@ -82,11 +89,13 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
         &socket.to_string_lossy(),
         tls.as_ref().map(|t| t.server_cert_der.as_slice()),
     );
-    handshake::announce(&line).map_err(|e| format!("could not write the handshake to stdout: {e}"))?;
+    handshake::announce(&line)
+        .map_err(|e| format!("could not write the handshake to stdout: {e}"))?;
     tracing::info!(protocol, socket = %socket.display(), tls = tls.is_some(), "provider started");
 
     let stopped = shutdown.clone();
-    let server = router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
+    let server =
+        router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
     tokio::select! {
         result = server => result.map_err(|e| format!("the gRPC server failed: {e}"))?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
@@ -107,7 +116,9 @@ pub async fn router<P: Provider>(
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
     let controller = GrpcControllerServer::new(Controller { shutdown });
-    let builder = Server::builder().add_service(health).add_service(controller);
+    let builder = Server::builder()
+        .add_service(health)
+        .add_service(controller);
     debug_assert!(SUPPORTED_PROTOCOLS.contains(&protocol));
     builder.add_service(
         v6::server(service)
@@ -128,8 +139,10 @@ fn install_panic_hook() {
 /// SIGINT is ignored for the life of the process (Terraform sends StopProvider
 /// instead); SIGTERM shuts down cleanly.
 fn watch_signals(shutdown: CancellationToken) -> Result<(), String> {
-    let mut interrupts = signal(SignalKind::interrupt()).map_err(|e| format!("could not handle SIGINT: {e}"))?;
-    let mut terminates = signal(SignalKind::terminate()).map_err(|e| format!("could not handle SIGTERM: {e}"))?;
+    let mut interrupts =
+        signal(SignalKind::interrupt()).map_err(|e| format!("could not handle SIGINT: {e}"))?;
+    let mut terminates =
+        signal(SignalKind::terminate()).map_err(|e| format!("could not handle SIGTERM: {e}"))?;
     tokio::spawn(async move {
         loop {
             tokio::select! {

@@ -119,7 +119,9 @@ impl<P: Provider> ProviderService<P> {
 
     /// Every data source schema by type name.
     pub fn data_source_schemas(&self) -> impl Iterator<Item = (&'static str, &Schema)> {
-        self.data_sources.iter().map(|(name, entry)| (*name, &entry.schema))
+        self.data_sources
+            .iter()
+            .map(|(name, entry)| (*name, &entry.schema))
     }
 
     /// Validates a provider configuration, which may hold unknowns.
@@ -134,7 +136,11 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// Configures the provider; later reads in this process use the result.
-    pub async fn configure(&self, terraform_version: String, config: DynamicInput<'_>) -> Diagnostics {
+    pub async fn configure(
+        &self,
+        terraform_version: String,
+        config: DynamicInput<'_>,
+    ) -> Diagnostics {
         let value = match config.decode(&self.provider_type) {
             Ok(value) => value,
             Err(diag) => return diag.into(),
@@ -178,7 +184,11 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// Reads a data source. Cancelled by [`stop`](Self::stop); a panic becomes a diagnostic.
-    pub async fn read_data_source(self: &Arc<Self>, type_name: &str, config: DynamicInput<'_>) -> ReadOutcome {
+    pub async fn read_data_source(
+        self: &Arc<Self>,
+        type_name: &str,
+        config: DynamicInput<'_>,
+    ) -> ReadOutcome {
         let started = Instant::now();
         let entry = match self.entry(type_name) {
             Ok(entry) => entry,
@@ -281,7 +291,11 @@ impl<P: Provider> ProviderService<P> {
                 "Unknown data source",
                 format!(
                     "This provider has no data source named \"{type_name}\". It serves: {}.",
-                    self.data_sources.keys().copied().collect::<Vec<_>>().join(", ")
+                    self.data_sources
+                        .keys()
+                        .copied()
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             )
         })

@@ -14,7 +14,9 @@ use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, WebPkiSuppo
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
-use rustls::{CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme};
+use rustls::{
+    CertificateError, DigitallySignedStruct, DistinguishedName, ServerConfig, SignatureScheme,
+};
 use time::{Duration, OffsetDateTime};
 
 /// Environment variable through which Terraform passes its client certificate.
@@ -43,9 +45,12 @@ pub struct AutoMtls {
 impl AutoMtls {
     /// Sets up mutual TLS that accepts only the certificate(s) in `client_pem`.
     pub fn from_client_pem(client_pem: &str) -> Result<Self, TlsError> {
-        let pinned: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(client_pem.as_bytes())
-            .collect::<Result<_, _>>()
-            .map_err(|e| TlsError(format!("{CLIENT_CERT_ENV} is not a PEM certificate: {e}")))?;
+        let pinned: Vec<CertificateDer<'static>> =
+            CertificateDer::pem_slice_iter(client_pem.as_bytes())
+                .collect::<Result<_, _>>()
+                .map_err(|e| {
+                    TlsError(format!("{CLIENT_CERT_ENV} is not a PEM certificate: {e}"))
+                })?;
         if pinned.is_empty() {
             return Err(TlsError(format!("{CLIENT_CERT_ENV} holds no certificate")));
         }
@@ -71,9 +76,11 @@ impl AutoMtls {
 
 /// A fresh self-signed P-256 certificate for `localhost`, valid around now.
 fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), TlsError> {
-    let failed = |e: rcgen::Error| TlsError(format!("could not generate the server certificate: {e}"));
+    let failed =
+        |e: rcgen::Error| TlsError(format!("could not generate the server certificate: {e}"));
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
-    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(failed)?;
+    let mut params =
+        rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(failed)?;
     let mut name = rcgen::DistinguishedName::new();
     name.push(rcgen::DnType::OrganizationName, "HashiCorp");
     name.push(rcgen::DnType::CommonName, "localhost");
@@ -99,7 +106,9 @@ struct PinnedClientCert {
 
 impl fmt::Debug for PinnedClientCert {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PinnedClientCert").field("pinned", &self.pinned.len()).finish()
+        f.debug_struct("PinnedClientCert")
+            .field("pinned", &self.pinned.len())
+            .finish()
     }
 }
 
@@ -114,10 +123,16 @@ impl ClientCertVerifier for PinnedClientCert {
         _intermediates: &[CertificateDer<'_>],
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
-        if self.pinned.iter().any(|pin| pin.as_ref() == end_entity.as_ref()) {
+        if self
+            .pinned
+            .iter()
+            .any(|pin| pin.as_ref() == end_entity.as_ref())
+        {
             Ok(ClientCertVerified::assertion())
         } else {
-            Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure))
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::ApplicationVerificationFailure,
+            ))
         }
     }
 
@@ -157,7 +172,8 @@ mod tests {
     #[test]
     fn accepts_a_p521_ca_certificate_and_offers_h2() {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("key");
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let cert = params.self_signed(&key).expect("cert");
         let tls = AutoMtls::from_client_pem(&cert.pem()).expect("tls");

@@ -33,7 +33,11 @@ impl Connected for PluginStream {
 }
 
 impl AsyncRead for PluginStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         match self.get_mut() {
             PluginStream::Plain(s) => Pin::new(s).poll_read(cx, buf),
             PluginStream::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
@@ -42,7 +46,11 @@ impl AsyncRead for PluginStream {
 }
 
 impl AsyncWrite for PluginStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         match self.get_mut() {
             PluginStream::Plain(s) => Pin::new(s).poll_write(cx, buf),
             PluginStream::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
@@ -110,12 +118,18 @@ pub fn incoming(
                 Some(acceptor) => {
                     let acceptor = acceptor.clone();
                     tokio::spawn(async move {
-                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream))
+                            .await
+                        {
                             Ok(Ok(tls)) => {
                                 let _ = sender.send(Ok(PluginStream::Tls(Box::new(tls)))).await;
                             }
-                            Ok(Err(e)) => tracing::warn!(error = %e, "refused a connection: TLS handshake failed"),
-                            Err(_) => tracing::warn!("refused a connection: TLS handshake timed out"),
+                            Ok(Err(e)) => {
+                                tracing::warn!(error = %e, "refused a connection: TLS handshake failed")
+                            }
+                            Err(_) => {
+                                tracing::warn!("refused a connection: TLS handshake timed out")
+                            }
                         }
                     });
                 }

@@ -17,7 +17,9 @@ use crate::plugin::service::{DynamicInput, ProviderService};
 use crate::provider_rpcs;
 
 /// The generated tonic server for protocol 6, around a provider service.
-pub fn server<P: Provider>(service: Arc<ProviderService<P>>) -> pb::provider_server::ProviderServer<ProviderV6<P>> {
+pub fn server<P: Provider>(
+    service: Arc<ProviderService<P>>,
+) -> pb::provider_server::ProviderServer<ProviderV6<P>> {
     pb::provider_server::ProviderServer::new(ProviderV6 { service })
 }
 
@@ -84,7 +86,10 @@ pub fn schema(schema: &Schema) -> pb::Schema {
 fn attribute(attr: &Attribute) -> pb::schema::Attribute {
     let (ty, nested_type) = match &attr.kind {
         AttributeKind::Typed(ty) => (ty.to_json().into_bytes(), None),
-        AttributeKind::Nested { nesting, attributes } => {
+        AttributeKind::Nested {
+            nesting,
+            attributes,
+        } => {
             let nesting = match nesting {
                 Nesting::Single => pb::schema::object::NestingMode::Single,
                 Nesting::List => pb::schema::object::NestingMode::List,

@@ -37,7 +37,9 @@ impl FakeApi {
             .expect("start fake-cloudflare-api");
         let stdout = child.stdout.take().expect("fake API stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read fake API address");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read fake API address");
         let url = line
             .trim()
             .strip_prefix("FAKE_CLOUDFLARE_API_URL=")
@@ -62,22 +64,30 @@ impl FakeApi {
             self.addr,
             body.len()
         );
-        stream.write_all(request.as_bytes()).expect("send control request");
+        stream
+            .write_all(request.as_bytes())
+            .expect("send control request");
         let mut response = String::new();
-        stream.read_to_string(&mut response).expect("read control response");
+        stream
+            .read_to_string(&mut response)
+            .expect("read control response");
         let status = response
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
-        let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+        let body = response
+            .split_once("\r\n\r\n")
+            .map(|(_, b)| b.to_string())
+            .unwrap_or_default();
         (status, body)
     }
 
     /// The API requests received so far, as the control API reports them.
     pub fn requests(&self) -> serde_json::Value {
         let (_, body) = self.control("GET", "/__control/requests", None);
-        serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad /__control/requests body ({e}): {body}"))
+        serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("bad /__control/requests body ({e}): {body}"))
     }
 
     /// How many API requests were received.
@@ -98,7 +108,11 @@ impl FakeApi {
 
     /// Replaces or creates a connector.
     pub fn put_connector(&self, account: &str, id: &str, json: &str) {
-        let (status, body) = self.control("PUT", &format!("/__control/accounts/{account}/sso_connectors/{id}"), Some(json));
+        let (status, body) = self.control(
+            "PUT",
+            &format!("/__control/accounts/{account}/sso_connectors/{id}"),
+            Some(json),
+        );
         assert!(status < 300, "put connector failed: {status} {body}");
     }
 }

@@ -34,7 +34,8 @@ impl ClientIdentity {
     /// Generates a fresh identity.
     pub fn generate() -> Self {
         let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-        let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
+        let mut params =
+            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         let mut name = rcgen::DistinguishedName::new();
         name.push(rcgen::DnType::OrganizationName, "HashiCorp");
@@ -110,7 +111,9 @@ impl ProviderProcess {
         let mut child = command.spawn().expect("launch provider");
         let stdout = child.stdout.take().expect("provider stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read handshake");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read handshake");
         let handshake = parse_handshake(line.trim_end_matches('\n'));
         Self {
             child,
@@ -170,8 +173,13 @@ pub fn parse_handshake(line: &str) -> Handshake {
     assert_eq!(fields[2], "unix", "network: {line:?}");
     assert_eq!(fields[4], "grpc", "protocol: {line:?}");
     let server_cert = (!fields[5].is_empty()).then(|| {
-        assert!(!fields[5].contains('='), "certificate must be unpadded base64");
-        STANDARD_NO_PAD.decode(fields[5]).expect("certificate is unpadded standard base64")
+        assert!(
+            !fields[5].contains('='),
+            "certificate must be unpadded base64"
+        );
+        STANDARD_NO_PAD
+            .decode(fields[5])
+            .expect("certificate is unpadded standard base64")
     });
     Handshake {
         line: line.to_string(),
@@ -182,10 +190,15 @@ pub fn parse_handshake(line: &str) -> Handshake {
 }
 
 /// A TLS client configuration trusting only `server_cert`, optionally presenting `identity`.
-pub fn client_tls(identity: Option<&ClientIdentity>, server_cert: &[u8]) -> Arc<rustls::ClientConfig> {
+pub fn client_tls(
+    identity: Option<&ClientIdentity>,
+    server_cert: &[u8],
+) -> Arc<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
     let mut roots = rustls::RootCertStore::empty();
-    roots.add(CertificateDer::from(server_cert.to_vec())).expect("trust server cert");
+    roots
+        .add(CertificateDer::from(server_cert.to_vec()))
+        .expect("trust server cert");
     let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .expect("protocol versions")
@@ -204,7 +217,10 @@ pub fn client_tls(identity: Option<&ClientIdentity>, server_cert: &[u8]) -> Arc<
 }
 
 /// Connects to a Unix socket, with TLS when a configuration is given.
-pub async fn connect(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) -> Result<Channel, tonic::transport::Error> {
+pub async fn connect(
+    socket: PathBuf,
+    tls: Option<Arc<rustls::ClientConfig>>,
+) -> Result<Channel, tonic::transport::Error> {
     Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let socket = socket.clone();
@@ -212,13 +228,17 @@ pub async fn connect(socket: PathBuf, tls: Option<Arc<rustls::ClientConfig>>) ->
             async move {
                 let stream = UnixStream::connect(&socket).await?;
                 match tls {
-                    None => Ok::<_, std::io::Error>(TokioIo::new(Box::new(stream) as Box<dyn IoStream>)),
+                    None => {
+                        Ok::<_, std::io::Error>(TokioIo::new(Box::new(stream) as Box<dyn IoStream>))
+                    }
                     Some(config) => {
                         let name = ServerName::try_from("localhost").expect("server name");
                         let tls = TlsConnector::from(config).connect(name, stream).await?;
                         let alpn = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);
                         if alpn.as_deref() != Some(b"h2") {
-                            return Err(std::io::Error::other(format!("server did not select ALPN h2: {alpn:?}")));
+                            return Err(std::io::Error::other(format!(
+                                "server did not select ALPN h2: {alpn:?}"
+                            )));
                         }
                         Ok(TokioIo::new(Box::new(tls) as Box<dyn IoStream>))
                     }

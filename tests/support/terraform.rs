@@ -22,7 +22,9 @@ fn repo_root() -> PathBuf {
 
 fn on_path(name: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|dir| dir.join(name)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
 }
 
 impl Terraform {
@@ -45,9 +47,15 @@ impl Terraform {
                 program: bundled,
             });
         } else if under_ci() {
-            panic!("CI=true but {} is missing; run scripts/setup.sh", bundled.display());
+            panic!(
+                "CI=true but {} is missing; run scripts/setup.sh",
+                bundled.display()
+            );
         } else {
-            eprintln!("note: {} missing (run scripts/setup.sh); skipping it", bundled.display());
+            eprintln!(
+                "note: {} missing (run scripts/setup.sh); skipping it",
+                bundled.display()
+            );
         }
         if found.is_empty() && under_ci() {
             panic!("no Terraform to test with");
@@ -68,7 +76,11 @@ impl Workspace {
         let dir = tempfile::tempdir().expect("temp dir");
         let plugins = dir.path().join("plugins");
         std::fs::create_dir_all(&plugins).expect("plugins dir");
-        std::os::unix::fs::symlink(provider_binary(), plugins.join("terraform-provider-cloudflare")).expect("symlink provider");
+        std::os::unix::fs::symlink(
+            provider_binary(),
+            plugins.join("terraform-provider-cloudflare"),
+        )
+        .expect("symlink provider");
         let home = dir.path().join("home");
         std::fs::create_dir_all(&home).expect("home dir");
         let cli_config = dir.path().join("terraform.rc");
@@ -84,7 +96,10 @@ impl Workspace {
         std::fs::create_dir_all(&work).expect("work dir");
         std::fs::write(work.join("main.tf"), main_tf).expect("write main.tf");
         let env = vec![
-            ("TF_CLI_CONFIG_FILE".to_string(), cli_config.display().to_string()),
+            (
+                "TF_CLI_CONFIG_FILE".to_string(),
+                cli_config.display().to_string(),
+            ),
             ("HOME".to_string(), home.display().to_string()),
             ("CHECKPOINT_DISABLE".to_string(), "1".to_string()),
             ("TF_IN_AUTOMATION".to_string(), "1".to_string()),
@@ -120,7 +135,9 @@ impl Workspace {
         for (key, value) in &self.env {
             command.env(key, value);
         }
-        command.output().unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
+        command
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
     }
 
     /// Path of a file in the work directory.
