@@ -1,0 +1,211 @@
+//! Per-read benchmark: ReadDataSource through a real mTLS gRPC connection to
+//! the provider, against the fake API on loopback, at 1 and 10 concurrent
+//! callers. "cold" reads use ids never read before (each costs an HTTP
+//! request); "warm" reads repeat ids already read in this process.
+//!
+//! Run with `cargo bench --bench reads` (release profile).
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
+use support::plugin_client::ProviderProcess;
+use tfcf::plugin::msgpack;
+use tfcf::plugin::proto::tfplugin6 as pb;
+use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::types::Type;
+use tfcf::plugin::value::Value;
+use tokio::sync::Mutex;
+
+const IDS: usize = 40_000;
+
+fn id(index: usize) -> String {
+    format!("fe{index:030x}")
+}
+
+fn connector_config(connector: &str) -> pb::DynamicValue {
+    let mut attrs: BTreeMap<String, Value> = [
+        "id",
+        "created_on",
+        "email_domain",
+        "enabled",
+        "updated_on",
+        "use_fedramp_language",
+        "verification",
+    ]
+    .into_iter()
+    .map(|n| (n.to_string(), Value::Null))
+    .collect();
+    attrs.insert("account_id".to_string(), Value::from(ACCOUNT));
+    attrs.insert("sso_connector_id".to_string(), Value::from(connector));
+    let ty = Type::object([
+        ("account_id", Type::String),
+        ("sso_connector_id", Type::String),
+        ("id", Type::String),
+        ("created_on", Type::String),
+        ("email_domain", Type::String),
+        ("enabled", Type::Bool),
+        ("updated_on", Type::String),
+        ("use_fedramp_language", Type::Bool),
+        (
+            "verification",
+            Type::object([("code", Type::String), ("status", Type::String)]),
+        ),
+    ]);
+    pb::DynamicValue {
+        msgpack: msgpack::encode(&Value::Object(attrs), &ty).expect("encode"),
+        json: Vec::new(),
+    }
+}
+
+fn provider_config(url: &str) -> pb::DynamicValue {
+    let names = [
+        "api_token",
+        "api_key",
+        "api_user_service_key",
+        "email",
+        "base_url",
+        "user_agent_operator_suffix",
+    ];
+    let ty = Type::object(names.into_iter().map(|n| (n, Type::String)));
+    let mut attrs: BTreeMap<String, Value> = names
+        .into_iter()
+        .map(|n| (n.to_string(), Value::Null))
+        .collect();
+    attrs.insert("api_token".to_string(), Value::from(TOKEN));
+    attrs.insert("base_url".to_string(), Value::from(url));
+    pb::DynamicValue {
+        msgpack: msgpack::encode(&Value::Object(attrs), &ty).expect("encode"),
+        json: Vec::new(),
+    }
+}
+
+/// Hands out ids: cold runs take fresh ones, warm runs cycle over a few read before.
+struct Ids {
+    next: usize,
+}
+
+async fn run(
+    client: &ProviderClient<tonic::transport::Channel>,
+    callers: usize,
+    duration: Duration,
+    ids: Arc<Mutex<Ids>>,
+    warm: bool,
+) -> (usize, Vec<Duration>) {
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for caller in 0..callers {
+        let mut client = client.clone();
+        let ids = Arc::clone(&ids);
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::new();
+            let mut n = 0usize;
+            while Instant::now() < deadline {
+                let connector = if warm {
+                    id((caller * 7 + n) % 100)
+                } else {
+                    let mut ids = ids.lock().await;
+                    ids.next += 1;
+                    if ids.next >= IDS {
+                        break;
+                    }
+                    id(ids.next)
+                };
+                n += 1;
+                let started = Instant::now();
+                let response = client
+                    .read_data_source(pb::read_data_source::Request {
+                        type_name: "cloudflare_sso_connector".to_string(),
+                        config: Some(connector_config(&connector)),
+                        ..Default::default()
+                    })
+                    .await
+                    .expect("ReadDataSource")
+                    .into_inner();
+                latencies.push(started.elapsed());
+                assert!(
+                    response.diagnostics.is_empty(),
+                    "{:?}",
+                    response.diagnostics
+                );
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.expect("caller"));
+    }
+    (all.len(), all)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() {
+    let generate = format!("{ACCOUNT}:{IDS}");
+    let api = FakeApi::start_with(&["--quiet", "--generate", &generate]);
+    let provider = ProviderProcess::launch(&[]);
+    let mut client = ProviderClient::new(provider.channel().await);
+    let configured = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: "1.11.4".to_string(),
+            config: Some(provider_config(&api.url)),
+            client_capabilities: None,
+        })
+        .await
+        .expect("configure")
+        .into_inner();
+    assert!(
+        configured.diagnostics.is_empty(),
+        "{:?}",
+        configured.diagnostics
+    );
+    let ids = Arc::new(Mutex::new(Ids { next: 0 }));
+    // Prime the ids used by warm runs and the connection pool.
+    for n in 0..100 {
+        let response = client
+            .read_data_source(pb::read_data_source::Request {
+                type_name: "cloudflare_sso_connector".to_string(),
+                config: Some(connector_config(&id(n))),
+                ..Default::default()
+            })
+            .await
+            .expect("prime")
+            .into_inner();
+        assert!(
+            response.diagnostics.is_empty(),
+            "{:?}",
+            response.diagnostics
+        );
+    }
+    ids.lock().await.next = 100;
+    for warm in [false, true] {
+        for callers in [1, 10] {
+            let duration = Duration::from_secs(3);
+            let started = Instant::now();
+            let (count, mut latencies) =
+                run(&client, callers, duration, Arc::clone(&ids), warm).await;
+            let wall = started.elapsed().as_secs_f64();
+            latencies.sort();
+            println!(
+                "reads[{} callers={callers}]: reads={count} throughput={:.0}/s p50={:.3}ms p99={:.3}ms",
+                if warm { "warm" } else { "cold" },
+                count as f64 / wall,
+                pct(&latencies, 0.5),
+                pct(&latencies, 0.99),
+            );
+        }
+    }
+    println!(
+        "reads: API requests served by the fake API: {}",
+        api.request_count()
+    );
+}

@@ -1,0 +1,72 @@
+//! Start-up benchmark: process start to handshake line on stdout, launched the
+//! way Terraform launches it (magic cookie, protocol versions, and a P-521
+//! client certificate, so per-launch certificate generation is counted).
+//!
+//! Run with `cargo bench --bench startup` (release profile). Prints median,
+//! p95, min and max over the launches, with and without TLS.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use support::plugin_client::{ClientIdentity, COOKIE};
+
+const LAUNCHES: usize = 60;
+
+fn launch(pem: Option<&str>) -> Duration {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"));
+    command
+        .env_clear()
+        .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    if let Some(pem) = pem {
+        command.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let started = Instant::now();
+    let mut child = command.spawn().expect("spawn provider");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("handshake");
+    let elapsed = started.elapsed();
+    assert!(line.starts_with("1|"), "unexpected handshake {line:?}");
+    let _ = child.kill();
+    let _ = child.wait();
+    elapsed
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[index.min(sorted.len() - 1)]
+}
+
+fn report(label: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "startup[{label}]: launches={} median={:.2}ms p95={:.2}ms min={:.2}ms max={:.2}ms",
+        samples.len(),
+        ms(percentile(&samples, 0.5)),
+        ms(percentile(&samples, 0.95)),
+        ms(samples[0]),
+        ms(samples[samples.len() - 1]),
+    );
+}
+
+fn main() {
+    let identity = ClientIdentity::generate();
+    for _ in 0..5 {
+        launch(Some(&identity.pem));
+    }
+    let tls: Vec<Duration> = (0..LAUNCHES).map(|_| launch(Some(&identity.pem))).collect();
+    let plain: Vec<Duration> = (0..LAUNCHES).map(|_| launch(None)).collect();
+    report("mTLS (PLUGIN_CLIENT_CERT set)", tls);
+    report("plaintext", plain);
+}

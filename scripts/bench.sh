@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The benchmark suite (issue: performance). One command, figures to stdout:
+#   start-up (process start -> handshake, with mTLS), per-read cost over mTLS
+#   gRPC against the fake API, `terraform plan` for N = 1..5000 data sources
+#   with provider CPU and peak RSS, the coalescing comparison, and binary size.
+# Results are recorded by hand in BENCHMARKS.md with the machine and date.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh >/dev/null
+echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
+cargo build --release --quiet --bins
+cargo bench --quiet --bench startup
+cargo bench --quiet --bench reads
+for tf in "$(command -v terraform || true)" "$root/.tools/bin/terraform-1.15"; do
+  [ -n "$tf" ] && [ -x "$tf" ] || continue
+  python3 scripts/bench_terraform.py "$tf" "$root/target/release/terraform-provider-cloudflare" "$root/target/release/fake-cloudflare-api"
+done
+size=$(stat -c %s target/release/terraform-provider-cloudflare)
+echo "size: stripped release binary $(awk "BEGIN {printf \"%.2f\", $size/1048576}") MiB ($size bytes)"

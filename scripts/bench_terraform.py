@@ -1,0 +1,167 @@
+"""Terraform-level benchmark: `terraform plan` wall time for N data source
+instances against the fake API, with the provider processes' CPU time and
+peak RSS, and the coalescing comparison (1,000 instances over 10 connectors
+versus 1,000 distinct connectors).
+
+Each configuration is planned twice: once with the provider launched
+directly (wall time), once through a small wrapper that records the
+provider's rusage when it exits (CPU and peak RSS; the wrapper's own start-up
+makes that run slower, so its wall time is not reported).
+
+Usage: bench_terraform.py TERRAFORM PROVIDER_BINARY FAKE_API_BINARY
+"""
+
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
+TOKEN = "test-token-0123456789abcdefghijklmnopqrstuv"
+
+WRAPPER = """#!{python}
+import json, os, resource, subprocess, sys
+child = subprocess.Popen([{real!r}] + sys.argv[1:])
+code = child.wait()
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open({stats!r}, "a") as out:
+    out.write(json.dumps({{"maxrss_kb": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}}) + "\\n")
+sys.exit(code)
+"""
+
+
+def connector_id(index):
+    return "fe%030x" % index
+
+
+def config(instances, distinct):
+    ids = ", ".join('"%s"' % connector_id(i) for i in range(distinct))
+    return f"""
+terraform {{
+  required_providers {{
+    cloudflare = {{ source = "cloudflare/cloudflare" }}
+  }}
+}}
+provider "cloudflare" {{}}
+locals {{
+  ids = [{ids}]
+}}
+data "cloudflare_sso_connector" "c" {{
+  count            = {instances}
+  account_id       = "{ACCOUNT}"
+  sso_connector_id = local.ids[count.index % {distinct}]
+}}
+output "enabled" {{
+  value = length([for c in data.cloudflare_sso_connector.c : c if c.enabled])
+}}
+"""
+
+
+def start_api(binary, count):
+    api = subprocess.Popen(
+        [binary, "--quiet", "--generate", f"{ACCOUNT}:{count}"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    line = api.stdout.readline().strip()
+    return api, line.split("=", 1)[1]
+
+
+def control(url, method, path):
+    import urllib.request
+
+    base = url.split("/client/v4")[0]
+    request = urllib.request.Request(base + path, method=method)
+    with urllib.request.urlopen(request) as response:
+        return json.loads(response.read() or b"null")
+
+
+def plan(terraform, workdir, env):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    result = subprocess.run(
+        [terraform, "plan", "-input=false", "-no-color", "-lock=false"],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout + result.stderr)
+        raise SystemExit(f"plan failed in {workdir}")
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    return wall, cpu
+
+
+def main():
+    terraform, provider, fake_api = sys.argv[1:4]
+    root = tempfile.mkdtemp(prefix="tfcf-bench-")
+    direct_dir = os.path.join(root, "direct")
+    wrapped_dir = os.path.join(root, "wrapped")
+    os.makedirs(direct_dir)
+    os.makedirs(wrapped_dir)
+    os.symlink(provider, os.path.join(direct_dir, "terraform-provider-cloudflare"))
+    stats = os.path.join(root, "stats.jsonl")
+    wrapper = os.path.join(wrapped_dir, "terraform-provider-cloudflare")
+    with open(wrapper, "w") as out:
+        out.write(WRAPPER.format(python=sys.executable, real=provider, stats=stats))
+    os.chmod(wrapper, 0o755)
+    api, url = start_api(fake_api, 5000)
+    version = subprocess.run([terraform, "version"], capture_output=True, text=True, env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"}).stdout.splitlines()[0]
+    print(f"terraform-bench: {version}, provider {provider}")
+    cases = [(1, 1), (100, 100), (1000, 1000), (5000, 5000), (1000, 10)]
+    try:
+        for instances, distinct in cases:
+            results = {}
+            for mode, plugin_dir in (("direct", direct_dir), ("wrapped", wrapped_dir)):
+                work = os.path.join(root, f"w-{instances}-{distinct}-{mode}")
+                os.makedirs(work)
+                with open(os.path.join(work, "main.tf"), "w") as out:
+                    out.write(config(instances, distinct))
+                rc = os.path.join(work, "terraform.rc")
+                with open(rc, "w") as out:
+                    out.write('provider_installation {\n  dev_overrides {\n    "cloudflare/cloudflare" = "%s"\n  }\n  direct {}\n}\n' % plugin_dir)
+                env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CLOUDFLARE_"))}
+                env.update(
+                    TF_CLI_CONFIG_FILE=rc,
+                    CHECKPOINT_DISABLE="1",
+                    TF_IN_AUTOMATION="1",
+                    HOME=work,
+                    CLOUDFLARE_API_TOKEN=TOKEN,
+                    CLOUDFLARE_BASE_URL=url,
+                )
+                if os.path.exists(stats):
+                    os.remove(stats)
+                control(url, "DELETE", "/__control/requests")
+                wall, cpu = plan(terraform, work, env)
+                requests = control(url, "GET", "/__control/requests")["count"]
+                results[mode] = (wall, cpu, requests)
+            with open(stats) as lines:
+                provider_runs = [json.loads(line) for line in lines if line.strip()]
+            provider_cpu = sum(r["cpu_s"] for r in provider_runs)
+            peak_rss_mb = max(r["maxrss_kb"] for r in provider_runs) / 1024.0
+            wall, cpu_total, requests = results["direct"]
+            _, wrapped_cpu_total, _ = results["wrapped"]
+            terraform_cpu = max(wrapped_cpu_total - provider_cpu, 0.0)
+            print(
+                f"terraform-bench[N={instances} distinct={distinct}]: plan_wall={wall:.2f}s "
+                f"api_requests={requests} provider_processes={len(provider_runs)} "
+                f"provider_cpu={provider_cpu:.3f}s provider_peak_rss={peak_rss_mb:.1f}MB "
+                f"terraform_cpu={terraform_cpu:.2f}s provider_cpu_share={100.0 * provider_cpu / max(wrapped_cpu_total, 1e-9):.1f}%"
+            )
+    finally:
+        api.kill()
+        api.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
