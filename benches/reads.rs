@@ -8,16 +8,14 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
 use support::plugin_client::ProviderProcess;
-use tfcf::plugin::msgpack;
+use support::values::{provider_config, read_request};
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::types::Type;
 use tfcf::plugin::value::Value;
 use tokio::sync::Mutex;
 
@@ -25,63 +23,6 @@ const IDS: usize = 40_000;
 
 fn id(index: usize) -> String {
     format!("fe{index:030x}")
-}
-
-fn connector_config(connector: &str) -> pb::DynamicValue {
-    let mut attrs: BTreeMap<String, Value> = [
-        "id",
-        "created_on",
-        "email_domain",
-        "enabled",
-        "updated_on",
-        "use_fedramp_language",
-        "verification",
-    ]
-    .into_iter()
-    .map(|n| (n.to_string(), Value::Null))
-    .collect();
-    attrs.insert("account_id".to_string(), Value::from(ACCOUNT));
-    attrs.insert("sso_connector_id".to_string(), Value::from(connector));
-    let ty = Type::object([
-        ("account_id", Type::String),
-        ("sso_connector_id", Type::String),
-        ("id", Type::String),
-        ("created_on", Type::String),
-        ("email_domain", Type::String),
-        ("enabled", Type::Bool),
-        ("updated_on", Type::String),
-        ("use_fedramp_language", Type::Bool),
-        (
-            "verification",
-            Type::object([("code", Type::String), ("status", Type::String)]),
-        ),
-    ]);
-    pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &ty).expect("encode"),
-        json: Vec::new(),
-    }
-}
-
-fn provider_config(url: &str) -> pb::DynamicValue {
-    let names = [
-        "api_token",
-        "api_key",
-        "api_user_service_key",
-        "email",
-        "base_url",
-        "user_agent_operator_suffix",
-    ];
-    let ty = Type::object(names.into_iter().map(|n| (n, Type::String)));
-    let mut attrs: BTreeMap<String, Value> = names
-        .into_iter()
-        .map(|n| (n.to_string(), Value::Null))
-        .collect();
-    attrs.insert("api_token".to_string(), Value::from(TOKEN));
-    attrs.insert("base_url".to_string(), Value::from(url));
-    pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &ty).expect("encode"),
-        json: Vec::new(),
-    }
 }
 
 /// Hands out ids: cold runs take fresh ones, warm runs cycle over a few read before.
@@ -118,11 +59,7 @@ async fn run(
                 n += 1;
                 let started = Instant::now();
                 let response = client
-                    .read_data_source(pb::read_data_source::Request {
-                        type_name: "cloudflare_sso_connector".to_string(),
-                        config: Some(connector_config(&connector)),
-                        ..Default::default()
-                    })
+                    .read_data_source(read_request(ACCOUNT, &connector))
                     .await
                     .expect("ReadDataSource")
                     .into_inner();
@@ -157,7 +94,10 @@ async fn main() {
     let configured = client
         .configure_provider(pb::configure_provider::Request {
             terraform_version: "1.11.4".to_string(),
-            config: Some(provider_config(&api.url)),
+            config: Some(provider_config(&[
+                ("api_token", Value::from(TOKEN)),
+                ("base_url", Value::from(api.url.as_str())),
+            ])),
             client_capabilities: None,
         })
         .await
@@ -172,11 +112,7 @@ async fn main() {
     // Prime the ids used by warm runs and the connection pool.
     for n in 0..100 {
         let response = client
-            .read_data_source(pb::read_data_source::Request {
-                type_name: "cloudflare_sso_connector".to_string(),
-                config: Some(connector_config(&id(n))),
-                ..Default::default()
-            })
+            .read_data_source(read_request(ACCOUNT, &id(n)))
             .await
             .expect("prime")
             .into_inner();

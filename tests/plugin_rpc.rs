@@ -8,89 +8,13 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{client_tls, connect, ClientIdentity, ProviderProcess};
+use support::values::{connector_config, connector_type, provider_config, read_request};
 use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::types::Type;
 use tfcf::plugin::value::Value;
 
 const DATA_SOURCE: &str = "cloudflare_sso_connector";
-
-fn provider_type() -> Type {
-    Type::object(
-        [
-            "api_token",
-            "api_key",
-            "api_user_service_key",
-            "email",
-            "base_url",
-            "user_agent_operator_suffix",
-        ]
-        .into_iter()
-        .map(|n| (n, Type::String)),
-    )
-}
-
-fn connector_type() -> Type {
-    Type::object([
-        ("account_id", Type::String),
-        ("sso_connector_id", Type::String),
-        ("id", Type::String),
-        ("created_on", Type::String),
-        ("email_domain", Type::String),
-        ("enabled", Type::Bool),
-        ("updated_on", Type::String),
-        ("use_fedramp_language", Type::Bool),
-        (
-            "verification",
-            Type::object([("code", Type::String), ("status", Type::String)]),
-        ),
-    ])
-}
-
-fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
-    let mut attrs: BTreeMap<String, Value> = [
-        "api_token",
-        "api_key",
-        "api_user_service_key",
-        "email",
-        "base_url",
-        "user_agent_operator_suffix",
-    ]
-    .into_iter()
-    .map(|n| (n.to_string(), Value::Null))
-    .collect();
-    for (k, v) in pairs {
-        attrs.insert(k.to_string(), v.clone());
-    }
-    pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &provider_type())
-            .expect("encode provider config"),
-        json: Vec::new(),
-    }
-}
-
-fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
-    let mut attrs: BTreeMap<String, Value> = [
-        "id",
-        "created_on",
-        "email_domain",
-        "enabled",
-        "updated_on",
-        "use_fedramp_language",
-        "verification",
-    ]
-    .into_iter()
-    .map(|n| (n.to_string(), Value::Null))
-    .collect();
-    attrs.insert("account_id".to_string(), account);
-    attrs.insert("sso_connector_id".to_string(), connector);
-    pb::DynamicValue {
-        msgpack: msgpack::encode(&Value::Object(attrs), &connector_type())
-            .expect("encode data source config"),
-        json: Vec::new(),
-    }
-}
 
 fn path_names(diag: &pb::Diagnostic) -> Vec<String> {
     use pb::attribute_path::step::Selector;
@@ -394,14 +318,7 @@ async fn reads_a_connector_from_the_api() {
     let provider = ProviderProcess::launch(&[]);
     let mut client = configured_client(&provider, &api, TOKEN).await;
     let response = client
-        .read_data_source(pb::read_data_source::Request {
-            type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(
-                Value::from(ACCOUNT),
-                Value::from(CONNECTOR),
-            )),
-            ..Default::default()
-        })
+        .read_data_source(read_request(ACCOUNT, CONNECTOR))
         .await
         .expect("ReadDataSource")
         .into_inner();
@@ -456,14 +373,7 @@ async fn api_failures_become_diagnostics() {
     let provider = ProviderProcess::launch(&[]);
     let mut client = configured_client(&provider, &api, TOKEN).await;
     let read = |client: &mut ProviderClient<tonic::transport::Channel>, connector: &str| {
-        let request = pb::read_data_source::Request {
-            type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(
-                Value::from(ACCOUNT),
-                Value::from(connector),
-            )),
-            ..Default::default()
-        };
+        let request = read_request(ACCOUNT, connector);
         let mut client = client.clone();
         async move {
             client
@@ -518,14 +428,7 @@ async fn bad_credentials_get_a_diagnostic_naming_the_permission() {
     let mut client =
         configured_client(&provider, &api, "wrong-token-value-0123456789abcdefghijkl").await;
     let response = client
-        .read_data_source(pb::read_data_source::Request {
-            type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(
-                Value::from(ACCOUNT),
-                Value::from(CONNECTOR),
-            )),
-            ..Default::default()
-        })
+        .read_data_source(read_request(ACCOUNT, CONNECTOR))
         .await
         .expect("ReadDataSource")
         .into_inner();
@@ -559,14 +462,7 @@ async fn missing_credentials_are_reported_at_read_time_naming_attribute_and_vari
         .await
         .expect("configure");
     let response = client
-        .read_data_source(pb::read_data_source::Request {
-            type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(
-                Value::from(ACCOUNT),
-                Value::from(CONNECTOR),
-            )),
-            ..Default::default()
-        })
+        .read_data_source(read_request(ACCOUNT, CONNECTOR))
         .await
         .expect("ReadDataSource")
         .into_inner();
@@ -627,14 +523,7 @@ async fn reads_fail_cleanly_before_configure_and_with_garbage_values() {
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
     let unconfigured = client
-        .read_data_source(pb::read_data_source::Request {
-            type_name: DATA_SOURCE.to_string(),
-            config: Some(connector_config(
-                Value::from(ACCOUNT),
-                Value::from(CONNECTOR),
-            )),
-            ..Default::default()
-        })
+        .read_data_source(read_request(ACCOUNT, CONNECTOR))
         .await
         .expect("answers")
         .into_inner();

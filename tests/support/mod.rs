@@ -7,3 +7,4 @@
 pub mod fake_api;
 pub mod plugin_client;
 pub mod terraform;
+pub mod values;

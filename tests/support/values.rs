@@ -1,0 +1,76 @@
+//! DynamicValues for requests, typed from the provider's own schemas so tests
+//! follow the schema as it grows.
+
+use std::collections::BTreeMap;
+
+use tfcf::cloudflare::config::ProviderConfig;
+use tfcf::cloudflare::sso_connector::SsoConnector;
+use tfcf::plugin::model::TfObject;
+use tfcf::plugin::msgpack;
+use tfcf::plugin::proto::tfplugin6 as pb;
+use tfcf::plugin::schema::Schema;
+use tfcf::plugin::types::Type;
+use tfcf::plugin::value::Value;
+
+/// The object type of the provider configuration.
+pub fn provider_type() -> Type {
+    Schema::new("", ProviderConfig::attributes()).value_type()
+}
+
+/// The object type of `cloudflare_sso_connector`.
+pub fn connector_type() -> Type {
+    Schema::new("", SsoConnector::attributes()).value_type()
+}
+
+/// An object of `ty` with every attribute null except `pairs`.
+pub fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
+    let Type::Object(attributes) = ty else {
+        panic!("not an object type: {ty:?}");
+    };
+    let mut values: BTreeMap<String, Value> = attributes
+        .keys()
+        .map(|name| (name.clone(), Value::Null))
+        .collect();
+    for (name, value) in pairs {
+        values.insert(name.to_string(), value.clone());
+    }
+    Value::Object(values)
+}
+
+/// A msgpack DynamicValue of `value` typed `ty`.
+pub fn dynamic(value: &Value, ty: &Type) -> pb::DynamicValue {
+    pb::DynamicValue {
+        msgpack: msgpack::encode(value, ty).expect("encode DynamicValue"),
+        json: Vec::new(),
+    }
+}
+
+/// A provider configuration with `pairs` set.
+pub fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
+    let ty = provider_type();
+    dynamic(&object(&ty, pairs), &ty)
+}
+
+/// A `cloudflare_sso_connector` configuration.
+pub fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
+    let ty = connector_type();
+    dynamic(
+        &object(
+            &ty,
+            &[("account_id", account), ("sso_connector_id", connector)],
+        ),
+        &ty,
+    )
+}
+
+/// A ReadDataSource request for one connector.
+pub fn read_request(account: &str, connector: &str) -> pb::read_data_source::Request {
+    pb::read_data_source::Request {
+        type_name: "cloudflare_sso_connector".to_string(),
+        config: Some(connector_config(
+            Value::from(account),
+            Value::from(connector),
+        )),
+        ..Default::default()
+    }
+}
