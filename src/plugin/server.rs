@@ -1,11 +1,16 @@
 //! Runs a provider as a Terraform plugin: checks the launch contract, binds
-//! the private socket, sets up AutoMTLS, serves gRPC and exits cleanly when
-//! Terraform asks it to.
+//! the private socket, sets up AutoMTLS, serves gRPC (protocol 5 or 6, the
+//! highest both sides speak) and exits cleanly when Terraform asks it to.
+//! Debug mode serves the same provider without Terraform: plaintext, with the
+//! `TF_REATTACH_PROVIDERS` value to attach Terraform printed on stdout, until
+//! Ctrl-C.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde_json::{json, Map, Value as Json};
 use tokio::net::UnixListener;
 use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
@@ -13,23 +18,36 @@ use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 
 use crate::plugin::handshake::{self, SocketDir};
-use crate::plugin::logging;
 use crate::plugin::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
 use crate::plugin::proto::plugin::Empty;
 use crate::plugin::provider::Provider;
 use crate::plugin::service::ProviderService;
 use crate::plugin::tls::{AutoMtls, CLIENT_CERT_ENV};
-use crate::plugin::transport;
-use crate::plugin::v6;
+use crate::plugin::{logging, panics, transport, v5, v6};
 
 /// Largest gRPC message accepted or sent, as terraform-plugin-go allows.
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
-/// Protocol versions this server speaks.
-pub const SUPPORTED_PROTOCOLS: &[u32] = &[6];
+/// Protocol versions this server speaks; the highest one Terraform also offers wins.
+pub const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
+
+/// The first line of the debug-mode banner, worded as terraform-plugin-go words it.
+pub const DEBUG_BANNER: &str = "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:";
 
 /// How long in-flight responses may drain after Shutdown before the process exits.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
+
+/// How the process was started, which decides TLS, signals and what goes to stdout.
+enum Launch {
+    /// By Terraform: handshake line, AutoMTLS, SIGINT ignored, exit on Shutdown.
+    Terraform,
+    /// By hand with `--debug`: plaintext, reattach banner, exit on SIGINT or
+    /// SIGTERM, Shutdown ignored so several Terraform commands can attach in turn.
+    Debug {
+        /// The provider's source address, the key Terraform looks up in `TF_REATTACH_PROVIDERS`.
+        provider_address: String,
+    },
+}
 
 /// Serves `provider` to the Terraform process that launched us; returns the exit code.
 pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
@@ -37,8 +55,25 @@ pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
         eprint!("{}", handshake::not_a_command_message(binary_name));
         return ExitCode::from(1);
     }
+    start(provider, Launch::Terraform)
+}
+
+/// Serves `provider` in debug mode until Ctrl-C: Terraform attaches to it
+/// through `TF_REATTACH_PROVIDERS` under `provider_address`
+/// (e.g. `registry.terraform.io/example/example`), so a debugger can hold the
+/// process and its logs stay on this terminal.
+pub fn serve_debug<P: Provider>(provider: P, provider_address: &str) -> ExitCode {
+    start(
+        provider,
+        Launch::Debug {
+            provider_address: provider_address.to_string(),
+        },
+    )
+}
+
+fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
     logging::init(provider.type_name(), env!("CARGO_CRATE_NAME"));
-    install_panic_hook();
+    panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -49,7 +84,7 @@ pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(run(provider)) {
+    match runtime.block_on(run(provider, launch)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("[ERROR] {message}");
@@ -58,16 +93,17 @@ pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
     }
 }
 
-async fn run<P: Provider>(provider: P) -> Result<(), String> {
+async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
+    let debug_mode = matches!(launch, Launch::Debug { .. });
     let shutdown = CancellationToken::new();
-    watch_signals(shutdown.clone())?;
+    watch_signals(shutdown.clone(), debug_mode)?;
 
     let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
     let protocol = handshake::negotiate(offered.as_deref(), SUPPORTED_PROTOCOLS)
         .ok_or_else(|| "no protocol version to serve".to_string())?;
 
     let tls = match std::env::var(CLIENT_CERT_ENV) {
-        Ok(pem) if !pem.trim().is_empty() => {
+        Ok(pem) if !debug_mode && !pem.trim().is_empty() => {
             Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?)
         }
         _ => None,
@@ -80,22 +116,42 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
         .map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
 
     let service = Arc::new(ProviderService::new(provider));
-    let router = router(protocol, service, shutdown.clone()).await;
+    let router = router(
+        protocol,
+        Arc::clone(&service),
+        shutdown.clone(),
+        !debug_mode,
+    )
+    .await;
     let incoming = transport::incoming(listener, tls.as_ref().map(|t| Arc::clone(&t.config)));
 
-    let line = handshake::handshake_line(
+    let announcement = match &launch {
+        Launch::Terraform => handshake::handshake_line(
+            protocol,
+            "unix",
+            &socket.to_string_lossy(),
+            tls.as_ref().map(|t| t.server_cert_der.as_slice()),
+        ),
+        Launch::Debug { provider_address } => {
+            debug_banner(provider_address, protocol, std::process::id(), &socket)
+        }
+    };
+    handshake::announce(&announcement).map_err(|e| format!("could not write to stdout: {e}"))?;
+    tracing::info!(
         protocol,
-        "unix",
-        &socket.to_string_lossy(),
-        tls.as_ref().map(|t| t.server_cert_der.as_slice()),
+        pid = std::process::id(),
+        socket = %socket.display(),
+        tls = tls.is_some(),
+        debug_mode,
+        "provider started"
     );
-    handshake::announce(&line)
-        .map_err(|e| format!("could not write the handshake to stdout: {e}"))?;
-    tracing::info!(protocol, socket = %socket.display(), tls = tls.is_some(), "provider started");
 
     let stopped = shutdown.clone();
-    let server =
-        router.serve_with_incoming_shutdown(incoming, async move { stopped.cancelled().await });
+    let stopping = Arc::clone(&service);
+    let server = router.serve_with_incoming_shutdown(incoming, async move {
+        stopped.cancelled().await;
+        stopping.stop();
+    });
     tokio::select! {
         result = server => result.map_err(|e| format!("the gRPC server failed: {e}"))?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
@@ -105,40 +161,67 @@ async fn run<P: Provider>(provider: P) -> Result<(), String> {
     Ok(())
 }
 
-/// Builds the gRPC router for the negotiated protocol version.
+/// The debug-mode banner: [`DEBUG_BANNER`], then the `TF_REATTACH_PROVIDERS`
+/// assignment to paste into a shell, pointing at `socket` over plaintext.
+pub fn debug_banner(provider_address: &str, protocol: u32, pid: u32, socket: &Path) -> String {
+    let mut providers = Map::new();
+    providers.insert(
+        provider_address.to_string(),
+        json!({
+            "Protocol": "grpc",
+            "ProtocolVersion": protocol,
+            "Pid": pid,
+            "Test": true,
+            "Addr": { "Network": "unix", "String": socket.to_string_lossy() },
+        }),
+    );
+    format!(
+        "{DEBUG_BANNER}\n\n\tTF_REATTACH_PROVIDERS='{}'\n\n",
+        Json::Object(providers)
+    )
+}
+
+/// Builds the gRPC router for the negotiated protocol version. With
+/// `exit_on_shutdown`, go-plugin's Shutdown stops the process; without it
+/// (debug mode) Shutdown is acknowledged and ignored.
 pub async fn router<P: Provider>(
     protocol: u32,
     service: Arc<ProviderService<P>>,
     shutdown: CancellationToken,
+    exit_on_shutdown: bool,
 ) -> tonic::transport::server::Router {
     let (health_reporter, health) = tonic_health::server::health_reporter();
     health_reporter
         .set_service_status("plugin", tonic_health::ServingStatus::Serving)
         .await;
-    let controller = GrpcControllerServer::new(Controller { shutdown });
+    let controller = GrpcControllerServer::new(Controller {
+        shutdown,
+        exit_on_shutdown,
+    });
     let builder = Server::builder()
         .add_service(health)
         .add_service(controller);
-    debug_assert!(SUPPORTED_PROTOCOLS.contains(&protocol));
-    builder.add_service(
-        v6::server(service)
-            .max_decoding_message_size(MAX_MESSAGE_SIZE)
-            .max_encoding_message_size(MAX_MESSAGE_SIZE),
-    )
+    // The generated servers share no trait for their size limits.
+    macro_rules! limited {
+        ($server:expr) => {
+            $server
+                .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                .max_encoding_message_size(MAX_MESSAGE_SIZE)
+        };
+    }
+    if protocol == 5 {
+        builder
+            .add_service(limited!(v5::server(service)))
+            .add_service(limited!(v5::provisioner_server()))
+    } else {
+        builder.add_service(limited!(v6::server(service)))
+    }
 }
 
-/// Writes panics as `panic: …` plus a backtrace, the form Terraform recognises
-/// on a plugin's stderr and reports as "the plugin crashed" with the stack.
-fn install_panic_hook() {
-    std::panic::set_hook(Box::new(|info| {
-        let backtrace = std::backtrace::Backtrace::force_capture();
-        eprintln!("panic: {info}\n\n{backtrace}");
-    }));
-}
-
-/// SIGINT is ignored for the life of the process (Terraform sends StopProvider
-/// instead); SIGTERM shuts down cleanly.
-fn watch_signals(shutdown: CancellationToken) -> Result<(), String> {
+/// SIGTERM shuts down cleanly. SIGINT is ignored for the life of a process
+/// Terraform launched (Terraform sends StopProvider instead); in debug mode it
+/// is the way to stop.
+fn watch_signals(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
     let mut interrupts =
         signal(SignalKind::interrupt()).map_err(|e| format!("could not handle SIGINT: {e}"))?;
     let mut terminates =
@@ -146,7 +229,14 @@ fn watch_signals(shutdown: CancellationToken) -> Result<(), String> {
     tokio::spawn(async move {
         loop {
             tokio::select! {
-                Some(()) = interrupts.recv() => tracing::debug!("ignoring SIGINT; Terraform stops providers with StopProvider"),
+                Some(()) = interrupts.recv() => {
+                    if stop_on_interrupt {
+                        tracing::info!("SIGINT received, shutting down");
+                        shutdown.cancel();
+                    } else {
+                        tracing::debug!("ignoring SIGINT; Terraform stops providers with StopProvider");
+                    }
+                }
                 Some(()) = terminates.recv() => {
                     tracing::info!("SIGTERM received, shutting down");
                     shutdown.cancel();
@@ -161,13 +251,48 @@ fn watch_signals(shutdown: CancellationToken) -> Result<(), String> {
 /// go-plugin's controller: Terraform calls Shutdown when it is done with the process.
 struct Controller {
     shutdown: CancellationToken,
+    exit_on_shutdown: bool,
 }
 
 #[tonic::async_trait]
 impl GrpcController for Controller {
     async fn shutdown(&self, _request: Request<Empty>) -> Result<Response<Empty>, Status> {
-        tracing::debug!("shutdown requested");
-        self.shutdown.cancel();
+        if self.exit_on_shutdown {
+            tracing::debug!("shutdown requested");
+            self.shutdown.cancel();
+        } else {
+            tracing::debug!("shutdown requested; debug mode keeps serving until Ctrl-C");
+        }
         Ok(Response::new(Empty {}))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_banner_holds_a_reattach_value_terraform_reads() {
+        let banner = debug_banner(
+            "registry.terraform.io/example/example",
+            6,
+            4242,
+            Path::new("/tmp/plugin1/plugin.sock"),
+        );
+        assert!(banner.starts_with(DEBUG_BANNER));
+        let line = banner
+            .lines()
+            .map(str::trim)
+            .find_map(|l| l.strip_prefix("TF_REATTACH_PROVIDERS="))
+            .expect("assignment line");
+        let json: Json =
+            serde_json::from_str(line.trim_matches('\'')).expect("reattach value is JSON");
+        let entry = &json["registry.terraform.io/example/example"];
+        assert_eq!(entry["Protocol"], "grpc");
+        assert_eq!(entry["ProtocolVersion"], 6);
+        assert_eq!(entry["Pid"], 4242);
+        assert_eq!(entry["Test"], true);
+        assert_eq!(entry["Addr"]["Network"], "unix");
+        assert_eq!(entry["Addr"]["String"], "/tmp/plugin1/plugin.sock");
     }
 }

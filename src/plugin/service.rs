@@ -13,7 +13,7 @@ use crate::plugin::provider::{ConfigureRequest, ErasedDataSource, Provider};
 use crate::plugin::schema::Schema;
 use crate::plugin::types::Type;
 use crate::plugin::value::Value;
-use crate::plugin::{json_value, msgpack};
+use crate::plugin::{json_value, msgpack, panics};
 
 /// A DynamicValue as it arrives: msgpack, JSON, or neither.
 #[derive(Debug, Clone, Copy, Default)]
@@ -184,11 +184,7 @@ impl<P: Provider> ProviderService<P> {
     }
 
     /// Reads a data source. Cancelled by [`stop`](Self::stop); a panic becomes a diagnostic.
-    pub async fn read_data_source(
-        self: &Arc<Self>,
-        type_name: &str,
-        config: DynamicInput<'_>,
-    ) -> ReadOutcome {
+    pub async fn read_data_source(&self, type_name: &str, config: DynamicInput<'_>) -> ReadOutcome {
         let started = Instant::now();
         let entry = match self.entry(type_name) {
             Ok(entry) => entry,
@@ -218,45 +214,33 @@ impl<P: Provider> ProviderService<P> {
             return outcome(diags);
         };
         let cancel = self.cancellation();
-        let service = Arc::clone(self);
-        let name = type_name.to_string();
-        let task = tokio::spawn(async move {
-            let Some(entry) = service.data_sources.get(name.as_str()) else {
-                return Err(Diagnostics::new());
-            };
-            let read = entry.data_source.read(&context, &value);
-            tokio::select! {
-                result = read => result.and_then(|state| {
-                    msgpack::encode(&state, &entry.value_type).map_err(|e| {
-                        Diagnostic::error(
-                            "Provider produced an invalid state",
-                            format!("The provider could not encode the state of {name}: {e}. This is a bug in the provider; please report it."),
-                        )
-                        .into()
-                    })
-                }),
-                () = cancel.cancelled() => Err(Diagnostic::error(
-                    "Read cancelled",
-                    format!("Reading {name} was cancelled because Terraform asked the provider to stop (for example after Ctrl-C). Run the command again to read it."),
-                )
-                .into()),
-            }
-        });
-        let result = match task.await {
-            Ok(result) => result,
-            Err(join_error) => Err(Diagnostic::error(
+        let read = async {
+            let state = entry.data_source.read(&context, &value).await?;
+            msgpack::encode(&state, &entry.value_type).map_err(|e| {
+                Diagnostics::from(Diagnostic::error(
+                    "Provider produced an invalid state",
+                    format!("The provider could not encode the state of {type_name}: {e}. This is a bug in the provider; please report it."),
+                ))
+            })
+        };
+        let result = tokio::select! {
+            caught = panics::catch(read) => caught.unwrap_or_else(|message| Err(Diagnostic::error(
                 "Provider bug while reading",
                 format!(
-                    "The provider failed unexpectedly while reading {type_name} ({}). The Terraform run can continue, but this is a bug; please report it with the provider's log (TF_LOG_PROVIDER=debug).",
-                    if join_error.is_panic() { "a panic" } else { "the task was aborted" }
+                    "The provider failed unexpectedly while reading {type_name} ({message}). The Terraform run can continue, but this is a bug; please report it with the provider's log (TF_LOG_PROVIDER=debug)."
                 ),
+            )
+            .into())),
+            () = cancel.cancelled() => Err(Diagnostic::error(
+                "Read cancelled",
+                format!("Reading {type_name} was cancelled because Terraform asked the provider to stop (for example after Ctrl-C). Run the command again to read it."),
             )
             .into()),
         };
         tracing::debug!(
-            tf_data_source_type = type_name,
-            tf_req_duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            "read data source"
+            succeeded = result.is_ok(),
+            duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "Read data source"
         );
         match result {
             Ok(state) => ReadOutcome {
@@ -306,5 +290,154 @@ fn outcome(diagnostics: Diagnostics) -> ReadOutcome {
     ReadOutcome {
         state: None,
         diagnostics,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::plugin::model::TfObject;
+    use crate::plugin::provider::{DataSource, DataSources};
+    use crate::tf_object;
+
+    tf_object! {
+        /// What the test data source reads.
+        pub struct Probe {
+            /// `panic`, `sleep`, or a text to echo.
+            mode: String => required(),
+            /// The echoed text.
+            result: Option<String> => computed(),
+        }
+    }
+
+    struct ProbeDataSource;
+
+    #[async_trait]
+    impl DataSource<()> for ProbeDataSource {
+        type Model = Probe;
+
+        fn type_name(&self) -> &'static str {
+            "test_probe"
+        }
+
+        fn description(&self) -> &'static str {
+            "Panics, sleeps or echoes, as told."
+        }
+
+        async fn read(&self, _context: &(), config: Probe) -> Result<Probe, Diagnostics> {
+            match config.mode.as_str() {
+                "panic" => panic!("the probe exploded"),
+                "sleep" => {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    Ok(config)
+                }
+                text => Ok(Probe {
+                    result: Some(text.to_string()),
+                    mode: config.mode.clone(),
+                }),
+            }
+        }
+    }
+
+    struct TestProvider;
+
+    #[async_trait]
+    impl Provider for TestProvider {
+        type Context = ();
+
+        fn type_name(&self) -> &'static str {
+            "test"
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::new("A provider for tests.", Vec::new())
+        }
+
+        fn data_sources(&self) -> DataSources<()> {
+            DataSources::new().with(ProbeDataSource)
+        }
+
+        async fn configure(&self, _request: ConfigureRequest) -> Result<(), Diagnostics> {
+            Ok(())
+        }
+    }
+
+    async fn configured() -> Arc<ProviderService<TestProvider>> {
+        let service = Arc::new(ProviderService::new(TestProvider));
+        let diags = service
+            .configure("1.11.4".to_string(), DynamicInput::default())
+            .await;
+        assert!(diags.is_empty(), "{diags:?}");
+        service
+    }
+
+    fn probe(mode: &str) -> Vec<u8> {
+        let ty = Schema::new("", Probe::attributes()).value_type();
+        let value = Value::Object(
+            [
+                ("mode".to_string(), Value::from(mode)),
+                ("result".to_string(), Value::Null),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        msgpack::encode(&value, &ty).expect("encode probe config")
+    }
+
+    async fn read(service: &ProviderService<TestProvider>, mode: &str) -> ReadOutcome {
+        let config = probe(mode);
+        service
+            .read_data_source(
+                "test_probe",
+                DynamicInput {
+                    msgpack: &config,
+                    json: &[],
+                },
+            )
+            .await
+    }
+
+    #[tokio::test]
+    async fn a_panicking_read_becomes_an_error_diagnostic_and_the_service_keeps_serving() {
+        let service = configured().await;
+        let panicked = read(&service, "panic").await;
+        assert!(panicked.state.is_none());
+        let diag = &panicked.diagnostics.0[0];
+        assert!(diag.is_error());
+        assert_eq!(diag.summary, "Provider bug while reading");
+        assert!(
+            diag.detail.contains("the probe exploded"),
+            "{}",
+            diag.detail
+        );
+        assert!(diag.detail.contains("test_probe"), "{}", diag.detail);
+
+        let echoed = read(&service, "hello").await;
+        assert!(echoed.diagnostics.is_empty(), "{:?}", echoed.diagnostics);
+        assert!(echoed.state.is_some());
+    }
+
+    #[tokio::test]
+    async fn stop_cancels_reads_in_flight_and_later_reads_still_work() {
+        let service = configured().await;
+        let sleeper = {
+            let service = Arc::clone(&service);
+            tokio::spawn(async move { read(&service, "sleep").await })
+        };
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let stopped = Instant::now();
+        service.stop();
+        let cancelled = sleeper.await.expect("read task");
+        assert!(stopped.elapsed() < Duration::from_millis(100));
+        assert!(cancelled.state.is_none());
+        assert_eq!(cancelled.diagnostics.0[0].summary, "Read cancelled");
+
+        let echoed = read(&service, "again").await;
+        assert!(echoed.diagnostics.is_empty(), "{:?}", echoed.diagnostics);
+        assert!(echoed.state.is_some());
     }
 }
