@@ -6,5 +6,6 @@
 
 pub mod fake_api;
 pub mod plugin_client;
+pub mod provider_log;
 pub mod terraform;
 pub mod values;

@@ -125,6 +125,13 @@ impl Workspace {
 
     /// Runs `terraform <args>` and returns its output.
     pub fn run(&self, terraform: &Terraform, args: &[&str]) -> Output {
+        self.command(terraform, args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
+    }
+
+    /// The command `terraform <args>` in this workspace, to spawn and control.
+    pub fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
         let mut command = Command::new(&terraform.program);
         command.args(args).current_dir(self.work_dir());
         for (key, _) in std::env::vars() {
@@ -136,8 +143,29 @@ impl Workspace {
             command.env(key, value);
         }
         command
-            .output()
-            .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
+    }
+
+    /// The dev_overrides directory holding the provider executable.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.dir.path().join("plugins")
+    }
+
+    /// Replaces the provider executable with a script that runs the built
+    /// provider offering only `versions` (e.g. `5`), whatever Terraform offers.
+    pub fn force_protocol_versions(&self, versions: &str) {
+        use std::os::unix::fs::PermissionsExt;
+        let wrapper = self.plugins_dir().join("terraform-provider-cloudflare");
+        std::fs::remove_file(&wrapper).expect("remove provider link");
+        std::fs::write(
+            &wrapper,
+            format!(
+                "#!/bin/sh\nPLUGIN_PROTOCOL_VERSIONS={versions} exec '{}' \"$@\"\n",
+                provider_binary().display()
+            ),
+        )
+        .expect("write wrapper");
+        std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
+            .expect("make wrapper executable");
     }
 
     /// Path of a file in the work directory.
@@ -157,4 +185,36 @@ pub fn text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Process ids of live processes whose environment holds `KEY=VALUE` exactly:
+/// how a test finds the provider processes a Terraform run started (Terraform
+/// passes its environment on), wherever their executable lives.
+pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
+    let wanted = format!("{key}={value}");
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let Ok(environ) = std::fs::read(format!("/proc/{pid}/environ")) else {
+                return false;
+            };
+            let zombie = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .map(|stat| {
+                    stat.rsplit(')')
+                        .next()
+                        .unwrap_or("")
+                        .trim_start()
+                        .starts_with('Z')
+                })
+                .unwrap_or(true);
+            !zombie
+                && environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == wanted.as_bytes())
+        })
+        .collect()
 }
