@@ -97,9 +97,12 @@ pub async fn answer<R: Reply>(
         "rpc",
         tf_proto_version = call.protocol,
         tf_rpc = call.rpc,
-        tf_req_id = %request_id(),
+        tf_req_id = tracing::field::Empty,
         tf_data_source_type = tracing::field::Empty,
     );
+    if !span.is_disabled() {
+        span.record("tf_req_id", request_id().as_str());
+    }
     if let Some(type_name) = &call.data_source {
         span.record("tf_data_source_type", type_name.as_str());
     }
@@ -243,7 +246,8 @@ macro_rules! impl_reply {
 /// provider does not serve answers with a diagnostic naming it.
 ///
 /// Expects `pb` to name the generated module and `attribute` to convert one
-/// schema attribute (the place where the versions' schemas differ). The RPCs
+/// schema attribute (the place where the versions' schemas differ; it can
+/// start from the generated `plain_attribute`). The RPCs
 /// renamed between versions are given by name; `methods` holds the ones only
 /// this version has, and `unsupported` the version's own unsupported RPCs.
 #[macro_export]
@@ -359,6 +363,27 @@ macro_rules! provider_adapter {
                     json: &v.json,
                 },
                 None => $crate::plugin::service::DynamicInput::default(),
+            }
+        }
+
+        /// The parts of an attribute both versions send alike, with its cty type JSON.
+        // Protocol 6 has one more field (nested_type), protocol 5 none.
+        #[allow(clippy::needless_update)]
+        fn plain_attribute(attr: &$crate::plugin::schema::Attribute, ty: Vec<u8>) -> $pb::schema::Attribute {
+            let (required, optional, computed) = $crate::plugin::adapter::mode_flags(attr.mode);
+            $pb::schema::Attribute {
+                name: attr.name.clone(),
+                r#type: ty,
+                description: attr.description.clone(),
+                required,
+                optional,
+                computed,
+                sensitive: attr.sensitive,
+                description_kind: $pb::StringKind::Markdown as i32,
+                deprecated: attr.deprecation.is_some(),
+                deprecation_message: attr.deprecation.clone().unwrap_or_default(),
+                write_only: false,
+                ..Default::default()
             }
         }
 

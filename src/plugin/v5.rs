@@ -15,20 +15,7 @@ use crate::{impl_reply, provider_adapter};
 
 /// Converts one attribute; a nested attribute becomes its object-typed equivalent.
 fn attribute(attr: &Attribute) -> pb::schema::Attribute {
-    let (required, optional, computed) = adapter::mode_flags(attr.mode);
-    pb::schema::Attribute {
-        name: attr.name.clone(),
-        r#type: attr.value_type().to_json().into_bytes(),
-        description: attr.description.clone(),
-        required,
-        optional,
-        computed,
-        sensitive: attr.sensitive,
-        description_kind: pb::StringKind::Markdown as i32,
-        deprecated: attr.deprecation.is_some(),
-        deprecation_message: attr.deprecation.clone().unwrap_or_default(),
-        write_only: false,
-    }
+    plain_attribute(attr, attr.value_type().to_json().into_bytes())
 }
 
 impl_reply! { pb; diagnostics:

@@ -34,20 +34,9 @@ fn attribute(attr: &Attribute) -> pb::schema::Attribute {
             )
         }
     };
-    let (required, optional, computed) = adapter::mode_flags(attr.mode);
     pb::schema::Attribute {
-        name: attr.name.clone(),
-        r#type: ty,
         nested_type,
-        description: attr.description.clone(),
-        required,
-        optional,
-        computed,
-        sensitive: attr.sensitive,
-        description_kind: pb::StringKind::Markdown as i32,
-        deprecated: attr.deprecation.is_some(),
-        deprecation_message: attr.deprecation.clone().unwrap_or_default(),
-        write_only: false,
+        ..plain_attribute(attr, ty)
     }
 }
 
