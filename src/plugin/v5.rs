@@ -1,6 +1,6 @@
 //! The tfplugin5 adapter (protocol 5.10, every Terraform since 0.12): the same
 //! version-neutral service as protocol 6, through the shared template in
-//! [`adapter`](crate::plugin::adapter). What differs is here: protocol 5 has
+//! [`adapter`]. What differs is here: protocol 5 has
 //! no nested attributes, so a nested attribute is sent as a plain attribute of
 //! its implied object (or collection of objects) type; `PrepareProviderConfig`
 //! echoes the configuration back; and the `Provisioner` service, which this

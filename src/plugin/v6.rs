@@ -1,5 +1,5 @@
 //! The tfplugin6 adapter: translates protocol-6 messages to the version-neutral
-//! service and back. The shared template in [`adapter`](crate::plugin::adapter)
+//! service and back. The shared template in [`adapter`]
 //! writes most of it; what is left here is what only protocol 6 has: nested
 //! attributes, `ValidateProviderConfig`, and the state-store RPCs.
 
