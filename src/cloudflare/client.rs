@@ -1,25 +1,32 @@
 //! The Cloudflare API client: one connection pool per process, authenticated
-//! requests, bounded response bodies, and failures turned into diagnostics
-//! that say what to do.
+//! GETs that are paced by the shared rate limit, retried when the failure is
+//! transient, coalesced and reused through the response cache, with bounded
+//! response bodies and failures turned into diagnostics that say what to do.
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::cloudflare::cache::ResponseCache;
 use crate::cloudflare::config::{Credentials, Settings, ENV_API_TOKEN};
-use crate::cloudflare::envelope::{self, ApiMessage, ResultInfo};
+use crate::cloudflare::envelope::{self, ResultInfo};
+use crate::cloudflare::failure;
+use crate::cloudflare::ratelimit::Throttle;
+use crate::cloudflare::retry;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
 
 /// Largest response body read before giving up.
 pub const MAX_BODY_BYTES: usize = 10 << 20;
-/// Time allowed to open a connection.
+/// Longest time allowed to open a connection (shorter when `request_timeout` is).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Time allowed for one request, from sending to the end of the body.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long an idle pooled connection is kept for reuse.
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
+/// TCP keep-alive probes on pooled connections, so dead ones are noticed.
+const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 
 /// Characters escaped in a path segment (everything but unreserved characters and a few safe ones).
 const SEGMENT: &AsciiSet = &CONTROLS
@@ -40,6 +47,13 @@ const SEGMENT: &AsciiSet = &CONTROLS
     .add(b'[')
     .add(b']');
 
+/// Characters escaped in query keys and values (all but letters, digits and `-._~`).
+const QUERY: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// What a request is about, so failures can be explained in the user's terms.
 #[derive(Debug, Clone)]
 pub struct RequestContext {
@@ -56,7 +70,7 @@ pub struct RequestContext {
 }
 
 /// A successful response: the payload and, for lists, pagination.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ApiResponse<T> {
     /// The envelope's `result`.
     pub result: T,
@@ -64,10 +78,35 @@ pub struct ApiResponse<T> {
     pub result_info: Option<ResultInfo>,
 }
 
+/// How one attempt ended.
+enum Outcome<T> {
+    /// Finished: a result with its body size, or a failure retrying cannot fix.
+    Done(Result<(ApiResponse<T>, usize), Diagnostic>),
+    /// Failed in a way that may pass: connection trouble, timeout, 408/409/429/5xx.
+    Retry {
+        /// The failure, as reported if no attempt is left.
+        failure: Diagnostic,
+        /// The wait the server asked for, when honoured.
+        server_wait: Option<Duration>,
+        /// True on 429: every read in the process should hold back.
+        rate_limited: bool,
+    },
+}
+
+/// Why a body could not be read.
+enum BodyError {
+    /// Larger than [`MAX_BODY_BYTES`].
+    TooLarge,
+    /// The connection failed or timed out part-way.
+    Read(reqwest::Error),
+}
+
 /// The shared API client.
 pub struct ApiClient {
     http: reqwest::Client,
     settings: Settings,
+    throttle: Throttle,
+    cache: ResponseCache,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -75,12 +114,16 @@ impl std::fmt::Debug for ApiClient {
         f.debug_struct("ApiClient")
             .field("base_url", &self.settings.base_url)
             .field("credentials", &self.settings.credentials.mode())
+            .field("max_retries", &self.settings.max_retries)
+            .field("request_timeout", &self.settings.request_timeout)
+            .field("rate_limit", &self.settings.rate_limit)
             .finish()
     }
 }
 
 impl ApiClient {
-    /// Builds the client (and its connection pool) once per provider process.
+    /// Builds the client (its connection pool, rate limiter and response cache)
+    /// once per configured provider process.
     pub fn new(settings: Settings) -> Result<Self, Diagnostic> {
         let mut headers = HeaderMap::new();
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -94,10 +137,11 @@ impl ApiClient {
         headers.insert(USER_AGENT, user_agent);
         let http = reqwest::Client::builder()
             .default_headers(headers)
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT.min(settings.request_timeout))
+            .timeout(settings.request_timeout)
             .tcp_nodelay(true)
-            .pool_idle_timeout(Duration::from_secs(90))
+            .tcp_keepalive(TCP_KEEPALIVE)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .build()
             .map_err(|e| {
                 Diagnostic::error(
@@ -105,7 +149,12 @@ impl ApiClient {
                     format!("The provider could not set up its HTTPS client: {e}. This is unexpected; please report it."),
                 )
             })?;
-        Ok(Self { http, settings })
+        Ok(Self {
+            http,
+            throttle: Throttle::new(settings.rate_limit),
+            cache: ResponseCache::new(),
+            settings,
+        })
     }
 
     /// The settings in use.
@@ -115,88 +164,147 @@ impl ApiClient {
 
     /// The URL for path segments under the base URL, each segment percent-encoded.
     pub fn url(&self, segments: &[&str]) -> String {
-        let mut url = self.settings.base_url.clone();
-        for segment in segments {
-            url.push('/');
-            url.extend(utf8_percent_encode(segment, SEGMENT));
-        }
-        url
+        format!("{}{}", self.settings.base_url, display_path(segments, &[]))
     }
 
     /// GETs an object; returns the envelope's result or diagnostics that explain the failure.
-    pub async fn get<T: DeserializeOwned>(
+    ///
+    /// Identical GETs in flight at once share one request, and a success is
+    /// reused for the rest of the process; failures are not kept.
+    pub async fn get<T>(
         &self,
         segments: &[&str],
         query: &[(&str, String)],
         context: &RequestContext,
-    ) -> Result<ApiResponse<T>, Diagnostics> {
-        let url = self.url(segments);
-        let path = display_path(segments);
-        let request = self.authorize(self.http.get(&url).query(query), context)?;
-        let started = Instant::now();
-        let response = request
-            .send()
+    ) -> Result<ApiResponse<T>, Diagnostics>
+    where
+        T: DeserializeOwned + Clone + Send + Sync + 'static,
+    {
+        let path = display_path(segments, query);
+        let url = format!("{}{path}", self.settings.base_url);
+        self.cache
+            .get_or_fetch(url.clone(), self.fetch(url, path, context))
             .await
-            .map_err(|e| transport_failure(&e, &path, &self.settings.base_url, context))?;
+    }
+
+    /// Makes attempts until one succeeds, one fails for good, or retries run out.
+    async fn fetch<T: DeserializeOwned>(
+        &self,
+        url: String,
+        path: String,
+        context: &RequestContext,
+    ) -> Result<(ApiResponse<T>, usize), Diagnostics> {
+        let started = Instant::now();
+        let attempts = self.settings.max_retries.saturating_add(1);
+        let mut attempt = 0_u32;
+        loop {
+            attempt += 1;
+            self.throttle.ready().await;
+            match self.attempt(&url, &path, context, attempt).await {
+                Outcome::Done(result) => return result.map_err(Diagnostics::from),
+                Outcome::Retry {
+                    failure,
+                    server_wait,
+                    rate_limited,
+                } => {
+                    if attempt >= attempts {
+                        return Err(failure::exhausted(failure, attempt, started.elapsed()).into());
+                    }
+                    let wait = server_wait.unwrap_or_else(|| retry::backoff(attempt));
+                    if rate_limited {
+                        self.throttle.pause_for(wait);
+                    }
+                    tracing::debug!(
+                        method = "GET",
+                        path = %path,
+                        attempt,
+                        wait_ms = millis(wait),
+                        server_asked = server_wait.is_some(),
+                        reason = %failure.summary,
+                        "Cloudflare API request will be retried"
+                    );
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// One attempt: send, read the body within the cap, classify the answer.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        url: &str,
+        path: &str,
+        context: &RequestContext,
+        attempt: u32,
+    ) -> Outcome<T> {
+        let started = Instant::now();
+        let request = match self.authorize(self.http.get(url), context) {
+            Ok(request) => request,
+            Err(diag) => return Outcome::Done(Err(diag)),
+        };
+        let response = match request.send().await {
+            Ok(response) => response,
+            Err(e) => {
+                tracing::debug!(
+                    method = "GET",
+                    path = %path,
+                    attempt,
+                    duration_ms = millis(started.elapsed()),
+                    error = %failure::error_chain(&e),
+                    "Cloudflare API call failed"
+                );
+                return Outcome::Retry {
+                    failure: failure::transport(&e, path, &self.settings.base_url, context),
+                    server_wait: None,
+                    rate_limited: false,
+                };
+            }
+        };
         let status = response.status();
-        let body = read_capped(response, &path, context).await?;
+        let server_wait = retry::server_wait(status, response.headers(), SystemTime::now());
+        let body = read_capped(response).await;
         tracing::debug!(
             method = "GET",
             path = %path,
             status = status.as_u16(),
-            attempt = 1,
-            duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            attempt,
+            duration_ms = millis(started.elapsed()),
             "Cloudflare API call"
         );
+        let body = match body {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Outcome::Done(Err(failure::too_large(path, status)))
+            }
+            Err(BodyError::Read(e)) => {
+                return Outcome::Retry {
+                    failure: failure::interrupted(&e, status, path, context),
+                    server_wait,
+                    rate_limited: false,
+                }
+            }
+        };
         tracing::trace!(path = %path, body = %envelope::excerpt(&body), "Cloudflare API response body");
         if !status.is_success() {
-            return Err(status_failure(
-                status,
-                &body,
-                &path,
-                context,
-                &self.settings.credentials,
-            ));
+            let diag = failure::status(status, &body, path, context, &self.settings.credentials);
+            return if retry::is_retryable(status) {
+                Outcome::Retry {
+                    failure: diag,
+                    server_wait,
+                    rate_limited: status == StatusCode::TOO_MANY_REQUESTS,
+                }
+            } else {
+                Outcome::Done(Err(diag))
+            };
         }
-        let parsed: envelope::Envelope<T> = envelope::parse(&body).map_err(|e| {
-            Diagnostics::from(Diagnostic::error(
-                "Unexpected response from the Cloudflare API",
-                format!(
-                    "GET {path} answered {status} but the body is not the expected JSON ({e}). The start of the body was:\n{}\nIf base_url points at a proxy, check that it forwards the API unchanged; otherwise retry later.",
-                    envelope::excerpt(&body)
-                ),
-            ))
-        })?;
-        if parsed.success != Some(true) {
-            let errors = parsed.errors.unwrap_or_default();
-            return Err(Diagnostic::error(
-                format!("Cloudflare could not read {}", context.what),
-                format!(
-                    "GET {path} answered {status} but reported failure: {}. Check the identifiers and the token's permissions ({}), then retry.",
-                    describe_errors(&errors),
-                    context.permission
-                ),
-            )
-            .into());
-        }
-        match parsed.result {
-            Some(result) => Ok(ApiResponse {
-                result,
-                result_info: parsed.result_info,
-            }),
-            None => Err(Diagnostic::error(
-                "Unexpected response from the Cloudflare API",
-                format!("GET {path} answered {status} with success but no result. Retry later; if it persists, report it to Cloudflare."),
-            )
-            .into()),
-        }
+        Outcome::Done(parse(&body, status, path, context))
     }
 
     fn authorize(
         &self,
         request: reqwest::RequestBuilder,
         context: &RequestContext,
-    ) -> Result<reqwest::RequestBuilder, Diagnostics> {
+    ) -> Result<reqwest::RequestBuilder, Diagnostic> {
         match &self.settings.credentials {
             Credentials::Token(token) => Ok(request.bearer_auth(token.expose())),
             Credentials::KeyAndEmail { key, email } => Ok(request
@@ -209,196 +317,86 @@ impl ApiClient {
                     "Reading {} needs an API token with the \"{}\" permission. Set api_token in the provider \"cloudflare\" block, or the {ENV_API_TOKEN} environment variable.",
                     context.what, context.permission
                 ),
-            )
-            .into()),
+            )),
         }
     }
 }
 
-fn sensitive_header(value: &str) -> Result<HeaderValue, Diagnostics> {
+/// Reads a successful answer's envelope; its result and the body size, or why not.
+fn parse<T: DeserializeOwned>(
+    body: &[u8],
+    status: StatusCode,
+    path: &str,
+    context: &RequestContext,
+) -> Result<(ApiResponse<T>, usize), Diagnostic> {
+    let parsed: envelope::Envelope<T> =
+        envelope::parse(body).map_err(|e| failure::not_an_envelope(path, status, body, &e))?;
+    if parsed.success != Some(true) {
+        let errors = parsed.errors.unwrap_or_default();
+        return Err(failure::reported_failure(path, status, &errors, context));
+    }
+    match parsed.result {
+        Some(result) => Ok((
+            ApiResponse {
+                result,
+                result_info: parsed.result_info,
+            },
+            body.len(),
+        )),
+        None => Err(failure::missing_result(path, status)),
+    }
+}
+
+fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
+}
+
+fn sensitive_header(value: &str) -> Result<HeaderValue, Diagnostic> {
     let mut header = HeaderValue::from_str(value).map_err(|_| {
-        Diagnostics::from(Diagnostic::error(
+        Diagnostic::error(
             "Invalid credential",
             "The configured credential contains characters that cannot be sent in an HTTP header. Check it for stray characters.",
-        ))
+        )
     })?;
     header.set_sensitive(true);
     Ok(header)
 }
 
-fn display_path(segments: &[&str]) -> String {
+/// The path under the base URL, segments and query percent-encoded.
+fn display_path(segments: &[&str], query: &[(&str, String)]) -> String {
     let mut path = String::new();
     for segment in segments {
         path.push('/');
         path.extend(utf8_percent_encode(segment, SEGMENT));
     }
+    for (index, (key, value)) in query.iter().enumerate() {
+        path.push(if index == 0 { '?' } else { '&' });
+        path.extend(utf8_percent_encode(key, QUERY));
+        path.push('=');
+        path.extend(utf8_percent_encode(value, QUERY));
+    }
     path
 }
 
-fn describe_errors(errors: &[ApiMessage]) -> String {
-    if errors.is_empty() {
-        "no error details".to_string()
-    } else {
-        errors
-            .iter()
-            .map(ApiMessage::describe)
-            .collect::<Vec<_>>()
-            .join("; ")
-    }
-}
-
-async fn read_capped(
-    mut response: reqwest::Response,
-    path: &str,
-    context: &RequestContext,
-) -> Result<Vec<u8>, Diagnostics> {
-    let status = response.status();
+async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
         .is_some_and(|n| n > MAX_BODY_BYTES as u64)
     {
-        return Err(too_large(path, status));
+        return Err(BodyError::TooLarge);
     }
     let mut body = Vec::new();
     loop {
         match response.chunk().await {
             Ok(Some(chunk)) => {
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
-                    return Err(too_large(path, status));
+                    return Err(BodyError::TooLarge);
                 }
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),
-            Err(e) => {
-                return Err(Diagnostic::error(
-                    "Cloudflare API response interrupted",
-                    format!(
-                        "GET {path} answered {status} but the body could not be read completely while reading {} ({}). Check the network and retry.",
-                        context.what,
-                        error_chain(&e)
-                    ),
-                )
-                .into())
-            }
+            Err(e) => return Err(BodyError::Read(e)),
         }
-    }
-}
-
-fn too_large(path: &str, status: StatusCode) -> Diagnostics {
-    Diagnostic::error(
-        "Cloudflare API response too large",
-        format!(
-            "GET {path} answered {status} with a body larger than {} MiB, which no SSO connector response should be. If base_url points at a proxy, check what it returns.",
-            MAX_BODY_BYTES >> 20
-        ),
-    )
-    .into()
-}
-
-fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = inner.source();
-    }
-    text
-}
-
-fn transport_failure(
-    error: &reqwest::Error,
-    path: &str,
-    base_url: &str,
-    context: &RequestContext,
-) -> Diagnostics {
-    let (summary, hint) = if error.is_timeout() {
-        ("Cloudflare API request timed out", "The API did not answer in time. Retry later; if it keeps happening, check connectivity to the API.")
-    } else if error.is_connect() {
-        (
-            "Could not connect to the Cloudflare API",
-            "Check network access to the API and the base_url setting (CLOUDFLARE_BASE_URL).",
-        )
-    } else {
-        ("Cloudflare API request failed", "The connection failed before a complete answer arrived. Retry; if it persists, check proxies between you and the API.")
-    };
-    Diagnostic::error(
-        summary,
-        format!(
-            "GET {base_url}{path} failed while reading {}: {}. {hint}",
-            context.what,
-            error_chain(error)
-        ),
-    )
-    .into()
-}
-
-fn status_failure(
-    status: StatusCode,
-    body: &[u8],
-    path: &str,
-    context: &RequestContext,
-    credentials: &Credentials,
-) -> Diagnostics {
-    let errors = envelope::errors_of(body);
-    let reported = if errors.is_empty() {
-        format!("the body was: {}", envelope::excerpt(body))
-    } else {
-        format!("Cloudflare said: {}", describe_errors(&errors))
-    };
-    let answered = format!("GET {path} answered {status}; {reported}.");
-    match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-            let mode_hint = match credentials {
-                Credentials::Token(_) => String::new(),
-                other if context.tokens_only => format!(
-                    " The provider is using {} credentials, but this endpoint accepts API tokens only: set api_token or {ENV_API_TOKEN} instead.",
-                    other.mode()
-                ),
-                _ => String::new(),
-            };
-            Diagnostic::error(
-                format!("Cloudflare denied access to {}", context.what),
-                format!(
-                    "{answered} Check that the API token (api_token or {ENV_API_TOKEN}) is valid, not expired or IP-restricted, and has the \"{}\" permission on this account.{mode_hint}",
-                    context.permission
-                ),
-            )
-            .into()
-        }
-        StatusCode::NOT_FOUND => {
-            let diag = Diagnostic::error(format!("{} not found", capitalized(&context.what)), format!("{answered} {}", context.not_found));
-            match &context.not_found_attribute {
-                Some(path) => diag.at(path.clone()).into(),
-                None => diag.into(),
-            }
-        }
-        StatusCode::TOO_MANY_REQUESTS => Diagnostic::error(
-            "Cloudflare API rate limit reached",
-            format!("{answered} Cloudflare allows 1200 requests per 5 minutes per user. Wait a few minutes and retry, or lower -parallelism."),
-        )
-        .into(),
-        s if s.is_server_error() => Diagnostic::error(
-            "Cloudflare API error",
-            format!("{answered} This is a problem on Cloudflare's side; retry later and check https://www.cloudflarestatus.com."),
-        )
-        .into(),
-        _ => Diagnostic::error(
-            format!("Cloudflare rejected the request for {}", context.what),
-            format!("{answered} Check the identifiers in the configuration."),
-        )
-        .into(),
-    }
-}
-
-fn capitalized(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
@@ -408,22 +406,11 @@ mod tests {
     use crate::cloudflare::secret::Secret;
 
     fn client() -> ApiClient {
-        ApiClient::new(Settings {
-            credentials: Credentials::Token(Secret::new("t")),
-            base_url: "https://api.example.test/client/v4".to_string(),
-            user_agent: "ua".to_string(),
-        })
+        ApiClient::new(Settings::new(
+            Credentials::Token(Secret::new("t")),
+            "https://api.example.test/client/v4",
+        ))
         .expect("client")
-    }
-
-    fn context() -> RequestContext {
-        RequestContext {
-            what: "SSO connector \"x\"".to_string(),
-            permission: "SSO Connector Read",
-            tokens_only: true,
-            not_found: "Check the ids.".to_string(),
-            not_found_attribute: Some(AttributePath::attribute("sso_connector_id")),
-        }
     }
 
     #[test]
@@ -435,49 +422,24 @@ mod tests {
     }
 
     #[test]
-    fn not_found_points_at_the_attribute() {
-        let body = br#"{"success":false,"errors":[{"code":7003,"message":"Could not route"}]}"#;
-        let diags = status_failure(
-            StatusCode::NOT_FOUND,
-            body,
-            "/p",
-            &context(),
-            &Credentials::Missing,
-        );
+    fn query_parameters_are_encoded_in_order() {
         assert_eq!(
-            diags.0[0].attribute,
-            Some(AttributePath::attribute("sso_connector_id"))
+            display_path(
+                &["l"],
+                &[("page", "2".to_string()), ("q", "a&b=c d".to_string())]
+            ),
+            "/l?page=2&q=a%26b%3Dc%20d"
         );
-        assert!(diags.0[0].detail.contains("[7003] Could not route"));
-        assert!(diags.0[0].summary.starts_with("SSO connector"));
     }
 
     #[test]
-    fn forbidden_names_the_permission_and_token_only_rule() {
-        let diags = status_failure(
-            StatusCode::FORBIDDEN,
-            b"{}",
-            "/p",
-            &context(),
-            &Credentials::KeyAndEmail {
-                key: Secret::new("k"),
-                email: "e@x".to_string(),
-            },
+    fn an_unsendable_user_agent_points_at_the_suffix() {
+        let mut settings = Settings::new(Credentials::Missing, "https://x.test");
+        settings.user_agent = "bad\nagent".to_string();
+        let err = ApiClient::new(settings).unwrap_err();
+        assert_eq!(
+            err.attribute,
+            Some(AttributePath::attribute("user_agent_operator_suffix"))
         );
-        let detail = &diags.0[0].detail;
-        assert!(detail.contains("SSO Connector Read"), "{detail}");
-        assert!(detail.contains("accepts API tokens only"), "{detail}");
-    }
-
-    #[test]
-    fn html_errors_show_the_start_of_the_body() {
-        let diags = status_failure(
-            StatusCode::BAD_GATEWAY,
-            b"<html><title>502 Bad Gateway</title></html>",
-            "/p",
-            &context(),
-            &Credentials::Missing,
-        );
-        assert!(diags.0[0].detail.contains("502 Bad Gateway"));
     }
 }

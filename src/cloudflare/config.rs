@@ -2,6 +2,9 @@
 //! v5), validation, and how configuration and environment variables resolve
 //! into the settings of the API client.
 
+use std::time::Duration;
+
+use crate::cloudflare::numeric::{Fraction, NumberRange};
 use crate::cloudflare::secret::Secret;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
@@ -24,6 +27,22 @@ pub const ENV_API_USER_SERVICE_KEY: &str = "CLOUDFLARE_API_USER_SERVICE_KEY";
 pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
 /// Environment variable for `user_agent_operator_suffix`.
 pub const ENV_USER_AGENT_OPERATOR_SUFFIX: &str = "CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX";
+/// Environment variable for `max_retries`.
+pub const ENV_MAX_RETRIES: &str = "CLOUDFLARE_MAX_RETRIES";
+/// Environment variable for `request_timeout`.
+pub const ENV_REQUEST_TIMEOUT: &str = "CLOUDFLARE_REQUEST_TIMEOUT";
+/// Environment variable for `rate_limit`.
+pub const ENV_RATE_LIMIT: &str = "CLOUDFLARE_RATE_LIMIT";
+
+/// Retries after a failed attempt when neither configuration nor environment says.
+pub const DEFAULT_MAX_RETRIES: u32 = 6;
+/// Per-attempt timeout when neither configuration nor environment says.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Requests per second when neither configuration nor environment says: 3/s is
+/// at most 903 requests in any 5 minutes (with its burst of 3), a quarter
+/// below Cloudflare's 1200, leaving room for the dashboard and other tools
+/// that share the user's allowance.
+pub const DEFAULT_RATE_LIMIT: f64 = 3.0;
 
 tf_object! {
     /// The provider configuration block.
@@ -36,11 +55,100 @@ tf_object! {
         api_user_service_key: Option<String> => optional().sensitive().validate(credential_text("api_user_service_key")),
         /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`. Conflicts with `api_token`.
         email: Option<String> => optional(),
-        /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL.
+        /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
         base_url: Option<String> => optional().validate(base_url_rule()),
         /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**. Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
         user_agent_operator_suffix: Option<String> => optional(),
+        /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset` when that is at most 60 s; other errors are never retried. With the default, a read gives up after about 30 s of waiting. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
+        max_retries: Option<i64> => optional().validate(max_retries_range()),
+        /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
+        request_timeout: Option<i64> => optional().validate(request_timeout_range()),
+        /// The most API requests per second the provider sends, shared by every read in the provider process (0 to 1000, fractions allowed, default 3; 0 turns the limit off). Cloudflare allows 1200 requests per 5 minutes per user across the dashboard, API and every tool, and blocks the user for 5 minutes beyond that; the default of 3 per second stays a quarter below it. Lower it when several Terraform runs share one token. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable.
+        rate_limit: Option<Fraction> => optional().validate(rate_limit_range()),
     }
+}
+
+fn max_retries_range() -> NumberRange {
+    NumberRange::whole("Invalid max_retries", 0, 20)
+}
+
+fn request_timeout_range() -> NumberRange {
+    NumberRange::whole("Invalid request_timeout", 1, 600)
+}
+
+fn rate_limit_range() -> NumberRange {
+    NumberRange::any("Invalid rate_limit", 0.0, 1000.0)
+}
+
+/// The number settings: attribute, environment variable and allowed range.
+fn number_settings() -> [(&'static str, &'static str, NumberRange); 3] {
+    [
+        ("max_retries", ENV_MAX_RETRIES, max_retries_range()),
+        (
+            "request_timeout",
+            ENV_REQUEST_TIMEOUT,
+            request_timeout_range(),
+        ),
+        ("rate_limit", ENV_RATE_LIMIT, rate_limit_range()),
+    ]
+}
+
+/// A number setting from configuration, else its environment variable, else `None`.
+/// Configuration values were checked by the attribute's validator; an invalid
+/// environment value is an error pointing at the attribute it stands in for.
+fn number_setting(
+    config: &Value,
+    env: &dyn Env,
+    (name, variable, range): (&'static str, &'static str, NumberRange),
+) -> Result<Option<f64>, Diagnostic> {
+    if let Some(value) = config.attribute(name).filter(|v| !v.is_null()) {
+        let number = value.as_number().and_then(|n| n.as_f64());
+        return match number.map(|n| range.check(n, name)) {
+            Some(Ok(())) => Ok(number),
+            Some(Err(detail)) => {
+                Err(Diagnostic::error(range.summary(), detail).at(AttributePath::attribute(name)))
+            }
+            None => Ok(None),
+        };
+    }
+    match env.get(variable) {
+        Some(text) => range.parse(&text, variable).map(Some).map_err(|detail| {
+            Diagnostic::error(
+                range.summary(),
+                format!("{detail} Unset it or set {name} in the provider block."),
+            )
+            .at(AttributePath::attribute(name))
+        }),
+        None => Ok(None),
+    }
+}
+
+/// A warning when `base_url` would send credentials over plain HTTP to another machine.
+fn plain_http_warning(url: &str, from_env: bool) -> Option<Diagnostic> {
+    let parsed = reqwest::Url::parse(url).ok()?;
+    if parsed.scheme() != "http" {
+        return None;
+    }
+    let host = parsed.host_str()?;
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let loopback = host.eq_ignore_ascii_case("localhost")
+        || bare
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if loopback {
+        return None;
+    }
+    let source = if from_env { ENV_BASE_URL } else { "base_url" };
+    Some(
+        Diagnostic::warning(
+            "Cloudflare credentials would travel unencrypted",
+            format!(
+                "{source} uses plain http to {}, so the API token and every answer would cross the network unencrypted and could be read or changed on the way. Use an https URL; plain http is only safe to a loopback address such as 127.0.0.1.",
+                host
+            ),
+        )
+        .at(AttributePath::attribute("base_url")),
+    )
 }
 
 fn credential_text(name: &'static str) -> StringRule {
@@ -140,6 +248,29 @@ pub struct Settings {
     pub base_url: String,
     /// The full User-Agent header.
     pub user_agent: String,
+    /// Retries after a failed attempt.
+    pub max_retries: u32,
+    /// Time allowed for one attempt.
+    pub request_timeout: Duration,
+    /// Requests per second for the whole process; 0 means no limit.
+    pub rate_limit: f64,
+}
+
+impl Settings {
+    /// Settings for `base_url` with these credentials and every other setting at its default.
+    pub fn new(credentials: Credentials, base_url: impl Into<String>) -> Self {
+        Self {
+            credentials,
+            base_url: base_url.into(),
+            user_agent: format!(
+                "terraform-provider-cloudflare/{}",
+                env!("CARGO_PKG_VERSION")
+            ),
+            max_retries: DEFAULT_MAX_RETRIES,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            rate_limit: DEFAULT_RATE_LIMIT,
+        }
+    }
 }
 
 /// Reads environment variables; a seam so tests need not touch the process environment.
@@ -216,6 +347,18 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
             .at(AttributePath::attribute("email")),
         );
     }
+    for setting in number_settings() {
+        if let Err(diag) = number_setting(config, env, setting) {
+            diags.push(diag);
+        }
+    }
+    let base_url = match config.attribute("base_url") {
+        Some(v) if !v.is_null() => v.as_str().map(|url| (url.to_string(), false)),
+        _ => env.get(ENV_BASE_URL).map(|url| (url, true)),
+    };
+    if let Some(warning) = base_url.and_then(|(url, from_env)| plain_http_warning(&url, from_env)) {
+        diags.push(warning);
+    }
     diags
 }
 
@@ -238,6 +381,9 @@ pub fn resolve(
         "email",
         "base_url",
         "user_agent_operator_suffix",
+        "max_retries",
+        "request_timeout",
+        "rate_limit",
     ] {
         if config.attribute(name).is_some_and(|v| !v.is_known()) {
             diags.push(
@@ -294,10 +440,27 @@ pub fn resolve(
         user_agent.push(' ');
         user_agent.push_str(suffix.trim());
     }
+    let [retries, timeout, rate] =
+        number_settings().map(|setting| number_setting(config, env, setting));
+    let max_retries = retries
+        .map_err(Diagnostics::from)?
+        .map_or(DEFAULT_MAX_RETRIES, |n| {
+            // The range check above keeps n within 0..=20.
+            n as u32
+        });
+    let request_timeout = timeout
+        .map_err(Diagnostics::from)?
+        .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64);
+    let rate_limit = rate
+        .map_err(Diagnostics::from)?
+        .unwrap_or(DEFAULT_RATE_LIMIT);
     Ok(Settings {
         credentials,
         base_url,
         user_agent,
+        max_retries,
+        request_timeout,
+        rate_limit,
     })
 }
 
@@ -385,6 +548,9 @@ mod tests {
             "email",
             "base_url",
             "user_agent_operator_suffix",
+            "max_retries",
+            "request_timeout",
+            "rate_limit",
         ]
         .into_iter()
         .map(|n| (n.to_string(), Value::Null))
@@ -511,5 +677,109 @@ mod tests {
         assert!(!err.contains("secret"));
         assert!(check_credential_text("", "api_token").is_err());
         assert!(check_credential_text("cfut_abcdef", "api_token").is_ok());
+    }
+    #[test]
+    fn resilience_settings_default_then_env_then_config() {
+        let s = resolve(&config(&[]), &env(&[]), "1", "1").expect("settings");
+        assert_eq!(s.max_retries, DEFAULT_MAX_RETRIES);
+        assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
+        assert_eq!(s.rate_limit, DEFAULT_RATE_LIMIT);
+        assert!(DEFAULT_RATE_LIMIT * 300.0 + DEFAULT_RATE_LIMIT.ceil() < 1200.0);
+        let e = env(&[
+            (ENV_MAX_RETRIES, "2"),
+            (ENV_REQUEST_TIMEOUT, "5"),
+            (ENV_RATE_LIMIT, "0.5"),
+        ]);
+        let s = resolve(&config(&[]), &e, "1", "1").expect("settings");
+        assert_eq!(
+            (s.max_retries, s.request_timeout, s.rate_limit),
+            (2, Duration::from_secs(5), 0.5)
+        );
+        let c = config(&[
+            ("max_retries", Value::from(0_i64)),
+            ("request_timeout", Value::from(1_i64)),
+            ("rate_limit", Value::from(0_i64)),
+        ]);
+        let s = resolve(&c, &e, "1", "1").expect("settings");
+        assert_eq!(
+            (s.max_retries, s.request_timeout, s.rate_limit),
+            (0, Duration::from_secs(1), 0.0)
+        );
+    }
+
+    #[test]
+    fn out_of_range_settings_fail_validation_at_their_attribute() {
+        use crate::plugin::model::TfObject;
+        let schema = crate::plugin::schema::Schema::new("", ProviderConfig::attributes());
+        for (name, bad) in [
+            ("max_retries", Value::from(21_i64)),
+            ("max_retries", Value::from(1.5)),
+            ("request_timeout", Value::from(0_i64)),
+            ("rate_limit", Value::from(-1_i64)),
+            ("rate_limit", Value::from(5000_i64)),
+        ] {
+            let c = config(&[(name, bad.clone())]);
+            let diags = schema.validate(&c);
+            assert!(diags.has_errors(), "{name} = {bad:?}");
+            assert_eq!(diags.0[0].attribute, Some(AttributePath::attribute(name)));
+        }
+        let unknowns = config(&[
+            ("max_retries", Value::unknown()),
+            ("request_timeout", Value::unknown()),
+            ("rate_limit", Value::unknown()),
+        ]);
+        assert!(!schema.validate(&unknowns).has_errors());
+        assert!(!validate(&unknowns, &env(&[(ENV_MAX_RETRIES, "lots")])).has_errors());
+    }
+
+    #[test]
+    fn invalid_environment_settings_point_at_the_attribute_and_name_the_variable() {
+        let diags = validate(&config(&[]), &env(&[(ENV_MAX_RETRIES, "lots")]));
+        assert!(diags.has_errors());
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("max_retries"))
+        );
+        assert!(diags.0[0].detail.contains(ENV_MAX_RETRIES));
+        let err = resolve(&config(&[]), &env(&[(ENV_REQUEST_TIMEOUT, "0")]), "1", "1").unwrap_err();
+        assert_eq!(
+            err.0[0].attribute,
+            Some(AttributePath::attribute("request_timeout"))
+        );
+        let set = config(&[("rate_limit", Value::from(2_i64))]);
+        assert!(!validate(&set, &env(&[(ENV_RATE_LIMIT, "-3")])).has_errors());
+    }
+
+    #[test]
+    fn plain_http_to_another_host_warns_but_loopback_does_not() {
+        let remote = config(&[("base_url", Value::from("http://proxy.internal/client/v4"))]);
+        let diags = validate(&remote, &env(&[]));
+        assert!(!diags.has_errors());
+        let warning = diags.iter().find(|d| !d.is_error()).expect("warning");
+        assert!(
+            warning.summary.contains("unencrypted"),
+            "{}",
+            warning.summary
+        );
+        assert!(warning.detail.contains("proxy.internal"));
+        assert_eq!(
+            warning.attribute,
+            Some(AttributePath::attribute("base_url"))
+        );
+        let from_env = validate(
+            &config(&[]),
+            &env(&[(ENV_BASE_URL, "http://10.0.0.1:8080/v4")]),
+        );
+        assert!(from_env.iter().any(|d| d.detail.contains(ENV_BASE_URL)));
+        for quiet in [
+            "http://127.0.0.1:9/client/v4",
+            "http://localhost:9",
+            "http://[::1]:9",
+            "https://api.cloudflare.com/client/v4",
+        ] {
+            let c = config(&[("base_url", Value::from(quiet))]);
+            assert!(validate(&c, &env(&[])).is_empty(), "{quiet}");
+        }
+        assert!(validate(&config(&[("base_url", Value::unknown())]), &env(&[])).is_empty());
     }
 }

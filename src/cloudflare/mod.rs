@@ -1,12 +1,18 @@
 //! The Cloudflare provider: configuration, API client and data sources, built
 //! on the generic [`plugin`](crate::plugin) layer.
 
+pub mod cache;
 pub mod client;
 pub mod config;
 pub mod envelope;
+pub mod failure;
 pub mod ids;
+pub mod numeric;
+pub mod ratelimit;
+pub mod retry;
 pub mod secret;
 pub mod sso_connector;
+pub mod sso_connectors;
 pub mod timestamp;
 
 use async_trait::async_trait;
@@ -42,7 +48,9 @@ impl Provider for CloudflareProvider {
     }
 
     fn data_sources(&self) -> DataSources<ApiClient> {
-        DataSources::new().with(sso_connector::SsoConnectorDataSource)
+        DataSources::new()
+            .with(sso_connector::SsoConnectorDataSource)
+            .with(sso_connectors::SsoConnectorsDataSource)
     }
 
     fn validate_config(&self, config: &Value) -> Diagnostics {
@@ -59,6 +67,9 @@ impl Provider for CloudflareProvider {
         tracing::debug!(
             credentials = settings.credentials.mode(),
             base_url = %settings.base_url,
+            max_retries = settings.max_retries,
+            request_timeout_s = settings.request_timeout.as_secs_f64(),
+            rate_limit = settings.rate_limit,
             "provider configured"
         );
         ApiClient::new(settings).map_err(Diagnostics::from)

@@ -22,32 +22,51 @@ tf_object! {
     }
 }
 
-tf_object! {
+/// Declares a model: its own fields first, then the computed attributes every
+/// SSO connector has, so the single and the list data source share one
+/// definition of them.
+macro_rules! with_connector_attributes {
+    ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
+        $crate::tf_object! {
+            $(#[$meta])*
+            pub struct $name {
+                $($own)*
+                /// SSO Connector identifier tag.
+                id: Option<String> => computed(),
+                /// Timestamp for the creation of the SSO connector
+                created_on: Option<String> => computed(),
+                /// The email domain the connector signs users in for.
+                email_domain: Option<String> => computed(),
+                /// Whether the connector is enabled.
+                enabled: Option<bool> => computed(),
+                /// Timestamp for the last update of the SSO connector
+                updated_on: Option<String> => computed(),
+                /// Controls the display of FedRAMP language to the user during SSO login
+                use_fedramp_language: Option<bool> => computed(),
+                /// DNS verification of the email domain.
+                verification: Option<Verification> => computed(),
+            }
+        }
+    };
+}
+
+with_connector_attributes! {
     /// Arguments and attributes of `cloudflare_sso_connector`.
     pub struct SsoConnector {
         /// Account identifier tag.
         account_id: String => required().validate(cloudflare_id()),
         /// SSO Connector identifier tag.
         sso_connector_id: String => required().validate(cloudflare_id()),
-        /// SSO Connector identifier tag.
-        id: Option<String> => computed(),
-        /// Timestamp for the creation of the SSO connector
-        created_on: Option<String> => computed(),
-        /// The email domain the connector signs users in for.
-        email_domain: Option<String> => computed(),
-        /// Whether the connector is enabled.
-        enabled: Option<bool> => computed(),
-        /// Timestamp for the last update of the SSO connector
-        updated_on: Option<String> => computed(),
-        /// Controls the display of FedRAMP language to the user during SSO login
-        use_fedramp_language: Option<bool> => computed(),
-        /// DNS verification of the email domain.
-        verification: Option<Verification> => computed(),
     }
 }
 
+with_connector_attributes! {
+    /// One connector's attributes: an element of `cloudflare_sso_connectors.result`.
+    pub struct ConnectorAttributes {}
+}
+
 /// The connector as the API returns it; every field may be absent.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ApiSsoConnector {
     /// Identifier.
     #[serde(default)]
@@ -73,7 +92,7 @@ pub struct ApiSsoConnector {
 }
 
 /// Domain verification as the API returns it.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 pub struct ApiVerification {
     /// TXT record value.
     #[serde(default)]
@@ -83,12 +102,10 @@ pub struct ApiVerification {
     pub status: Option<String>,
 }
 
-impl SsoConnector {
-    /// Fills the computed attributes from an API object, keeping the arguments.
-    pub fn with_api(account_id: String, sso_connector_id: String, api: ApiSsoConnector) -> Self {
+impl ConnectorAttributes {
+    /// Converts an API object: timestamps normalised, absent fields null.
+    pub fn from_api(api: ApiSsoConnector) -> Self {
         Self {
-            account_id,
-            sso_connector_id,
             id: api.id,
             created_on: api.created_on.as_deref().map(timestamp::normalize),
             email_domain: api.email_domain,
@@ -99,6 +116,24 @@ impl SsoConnector {
                 code: v.code,
                 status: v.status,
             }),
+        }
+    }
+}
+
+impl SsoConnector {
+    /// Fills the computed attributes from an API object, keeping the arguments.
+    pub fn with_api(account_id: String, sso_connector_id: String, api: ApiSsoConnector) -> Self {
+        let attributes = ConnectorAttributes::from_api(api);
+        Self {
+            account_id,
+            sso_connector_id,
+            id: attributes.id,
+            created_on: attributes.created_on,
+            email_domain: attributes.email_domain,
+            enabled: attributes.enabled,
+            updated_on: attributes.updated_on,
+            use_fedramp_language: attributes.use_fedramp_language,
+            verification: attributes.verification,
         }
     }
 }

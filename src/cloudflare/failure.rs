@@ -1,0 +1,324 @@
+//! Failed API requests as diagnostics that say what happened and what to do:
+//! transport errors, error statuses, bodies that are not the envelope, and
+//! retries that ran out.
+
+use std::time::Duration;
+
+use reqwest::StatusCode;
+
+use crate::cloudflare::client::{RequestContext, MAX_BODY_BYTES};
+use crate::cloudflare::config::{Credentials, ENV_API_TOKEN, ENV_MAX_RETRIES};
+use crate::cloudflare::envelope::{self, ApiMessage};
+use crate::plugin::diagnostics::Diagnostic;
+
+/// `[code] message; …` for a list of Cloudflare errors.
+pub fn describe_errors(errors: &[ApiMessage]) -> String {
+    if errors.is_empty() {
+        "no error details".to_string()
+    } else {
+        errors
+            .iter()
+            .map(ApiMessage::describe)
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// An error and its sources on one line, without repeating nested text.
+pub fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(inner) = source {
+        let more = inner.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = inner.source();
+    }
+    text
+}
+
+/// The request never produced a complete answer: connect failure, timeout, reset.
+pub fn transport(
+    error: &reqwest::Error,
+    path: &str,
+    base_url: &str,
+    context: &RequestContext,
+) -> Diagnostic {
+    let (summary, hint) = if error.is_timeout() {
+        ("Cloudflare API request timed out", "The API did not answer within request_timeout (CLOUDFLARE_REQUEST_TIMEOUT). Retry later; if it keeps happening, check connectivity to the API or raise request_timeout.")
+    } else if error.is_connect() {
+        (
+            "Could not connect to the Cloudflare API",
+            "Check network access to the API and the base_url setting (CLOUDFLARE_BASE_URL).",
+        )
+    } else {
+        ("Cloudflare API request failed", "The connection failed before a complete answer arrived. Retry; if it persists, check proxies between you and the API.")
+    };
+    Diagnostic::error(
+        summary,
+        format!(
+            "GET {base_url}{path} failed while reading {}: {}. {hint}",
+            context.what,
+            error_chain(error)
+        ),
+    )
+}
+
+/// The body stopped arriving part-way.
+pub fn interrupted(
+    error: &reqwest::Error,
+    status: StatusCode,
+    path: &str,
+    context: &RequestContext,
+) -> Diagnostic {
+    let summary = if error.is_timeout() {
+        "Cloudflare API request timed out"
+    } else {
+        "Cloudflare API response interrupted"
+    };
+    Diagnostic::error(
+        summary,
+        format!(
+            "GET {path} answered {status} but the body could not be read completely while reading {} ({}). Check the network and retry.",
+            context.what,
+            error_chain(error)
+        ),
+    )
+}
+
+/// The body is larger than any sensible answer.
+pub fn too_large(path: &str, status: StatusCode) -> Diagnostic {
+    Diagnostic::error(
+        "Cloudflare API response too large",
+        format!(
+            "GET {path} answered {status} with a body larger than {} MiB, which no SSO connector response should be. If base_url points at a proxy, check what it returns.",
+            MAX_BODY_BYTES >> 20
+        ),
+    )
+}
+
+/// A 2xx answer whose body is not the JSON envelope expected.
+pub fn not_an_envelope(
+    path: &str,
+    status: StatusCode,
+    body: &[u8],
+    error: &serde_json::Error,
+) -> Diagnostic {
+    Diagnostic::error(
+        "Unexpected response from the Cloudflare API",
+        format!(
+            "GET {path} answered {status} but the body is not the expected JSON ({error}). The start of the body was:\n{}\nIf base_url points at a proxy, check that it forwards the API unchanged; otherwise retry later.",
+            envelope::excerpt(body)
+        ),
+    )
+}
+
+/// A 2xx answer whose envelope says `success: false`.
+pub fn reported_failure(
+    path: &str,
+    status: StatusCode,
+    errors: &[ApiMessage],
+    context: &RequestContext,
+) -> Diagnostic {
+    Diagnostic::error(
+        format!("Cloudflare could not read {}", context.what),
+        format!(
+            "GET {path} answered {status} but reported failure: {}. Check the identifiers and the token's permissions ({}), then retry.",
+            describe_errors(errors),
+            context.permission
+        ),
+    )
+}
+
+/// A 2xx answer with success but no result.
+pub fn missing_result(path: &str, status: StatusCode) -> Diagnostic {
+    Diagnostic::error(
+        "Unexpected response from the Cloudflare API",
+        format!("GET {path} answered {status} with success but no result. Retry later; if it persists, report it to Cloudflare."),
+    )
+}
+
+/// An error status, explained in the user's terms.
+pub fn status(
+    status: StatusCode,
+    body: &[u8],
+    path: &str,
+    context: &RequestContext,
+    credentials: &Credentials,
+) -> Diagnostic {
+    let errors = envelope::errors_of(body);
+    let reported = if errors.is_empty() {
+        format!("the body was: {}", envelope::excerpt(body))
+    } else {
+        format!("Cloudflare said: {}", describe_errors(&errors))
+    };
+    let answered = format!("GET {path} answered {status}; {reported}.");
+    match status {
+        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+            let mode_hint = match credentials {
+                Credentials::Token(_) => String::new(),
+                other if context.tokens_only => format!(
+                    " The provider is using {} credentials, but this endpoint accepts API tokens only: set api_token or {ENV_API_TOKEN} instead.",
+                    other.mode()
+                ),
+                _ => String::new(),
+            };
+            Diagnostic::error(
+                format!("Cloudflare denied access to {}", context.what),
+                format!(
+                    "{answered} Check that the API token (api_token or {ENV_API_TOKEN}) is valid, not expired or IP-restricted, and has the \"{}\" permission on this account.{mode_hint}",
+                    context.permission
+                ),
+            )
+        }
+        StatusCode::NOT_FOUND => {
+            let diag = Diagnostic::error(
+                format!("{} not found", capitalized(&context.what)),
+                format!("{answered} {}", context.not_found),
+            );
+            match &context.not_found_attribute {
+                Some(path) => diag.at(path.clone()),
+                None => diag,
+            }
+        }
+        StatusCode::TOO_MANY_REQUESTS => Diagnostic::error(
+            "Cloudflare API rate limit reached",
+            format!("{answered} Cloudflare allows 1200 requests per 5 minutes per user. Wait a few minutes and retry, lower rate_limit (CLOUDFLARE_RATE_LIMIT), or lower -parallelism."),
+        ),
+        s if s.is_server_error() => Diagnostic::error(
+            "Cloudflare API error",
+            format!("{answered} This is a problem on Cloudflare's side; retry later and check https://www.cloudflarestatus.com."),
+        ),
+        _ => Diagnostic::error(
+            format!("Cloudflare rejected the request for {}", context.what),
+            format!("{answered} Check the identifiers in the configuration."),
+        ),
+    }
+}
+
+/// The last attempt's diagnostic, extended with how many attempts were made
+/// over how long, once retries have run out.
+pub fn exhausted(last: Diagnostic, attempts: u32, elapsed: Duration) -> Diagnostic {
+    let tries = if attempts == 1 {
+        "1 attempt".to_string()
+    } else {
+        format!("{attempts} attempts")
+    };
+    let retries = attempts.saturating_sub(1);
+    let detail = format!(
+        "{} Gave up after {tries} over {:.1} s (max_retries = {retries}); the text above describes the last attempt. Raise max_retries ({ENV_MAX_RETRIES}) to keep trying longer.",
+        last.detail,
+        elapsed.as_secs_f64()
+    );
+    Diagnostic { detail, ..last }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cloudflare::secret::Secret;
+    use crate::plugin::path::AttributePath;
+
+    fn context() -> RequestContext {
+        RequestContext {
+            what: "SSO connector \"x\"".to_string(),
+            permission: "SSO Connector Read",
+            tokens_only: true,
+            not_found: "Check the ids.".to_string(),
+            not_found_attribute: Some(AttributePath::attribute("sso_connector_id")),
+        }
+    }
+
+    #[test]
+    fn not_found_points_at_the_attribute() {
+        let body = br#"{"success":false,"errors":[{"code":7003,"message":"Could not route"}]}"#;
+        let diag = status(
+            StatusCode::NOT_FOUND,
+            body,
+            "/p",
+            &context(),
+            &Credentials::Missing,
+        );
+        assert_eq!(
+            diag.attribute,
+            Some(AttributePath::attribute("sso_connector_id"))
+        );
+        assert!(diag.detail.contains("[7003] Could not route"));
+        assert!(diag.summary.starts_with("SSO connector"));
+    }
+
+    #[test]
+    fn forbidden_names_the_permission_and_token_only_rule() {
+        let diag = status(
+            StatusCode::FORBIDDEN,
+            b"{}",
+            "/p",
+            &context(),
+            &Credentials::KeyAndEmail {
+                key: Secret::new("k"),
+                email: "e@x".to_string(),
+            },
+        );
+        assert!(
+            diag.detail.contains("SSO Connector Read"),
+            "{}",
+            diag.detail
+        );
+        assert!(
+            diag.detail.contains("accepts API tokens only"),
+            "{}",
+            diag.detail
+        );
+    }
+
+    #[test]
+    fn html_errors_show_the_start_of_the_body() {
+        let diag = status(
+            StatusCode::BAD_GATEWAY,
+            b"<html><title>502 Bad Gateway</title></html>",
+            "/p",
+            &context(),
+            &Credentials::Missing,
+        );
+        assert!(diag.detail.contains("502 Bad Gateway"));
+    }
+
+    #[test]
+    fn exhausted_retries_report_attempts_time_and_the_last_answer() {
+        let last = status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            br#"{"success":false,"errors":[{"code":10001,"message":"Internal server error"}]}"#,
+            "/p",
+            &context(),
+            &Credentials::Missing,
+        );
+        let diag = exhausted(last, 3, Duration::from_millis(1500));
+        assert_eq!(diag.summary, "Cloudflare API error");
+        assert!(
+            diag.detail.contains("500 Internal Server Error"),
+            "{}",
+            diag.detail
+        );
+        assert!(
+            diag.detail.contains("[10001] Internal server error"),
+            "{}",
+            diag.detail
+        );
+        assert!(
+            diag.detail.contains("3 attempts over 1.5 s"),
+            "{}",
+            diag.detail
+        );
+        assert!(diag.detail.contains("max_retries = 2"), "{}", diag.detail);
+    }
+}

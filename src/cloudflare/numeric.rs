@@ -1,0 +1,213 @@
+//! Number-valued settings: a fractional number type for the schema, and the
+//! range rules declared next to number attributes (checked at plan time and
+//! reused for the environment variables that stand in for them).
+
+use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::model::TfValue;
+use crate::plugin::path::AttributePath;
+use crate::plugin::schema::Validator;
+use crate::plugin::types::Type;
+use crate::plugin::value::Value;
+
+/// A Terraform number that may have a fraction (such as `rate_limit = 0.5`);
+/// exists because the plugin layer's models only carry whole numbers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Fraction(pub f64);
+
+impl TfValue for Fraction {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from(self.0)
+    }
+
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value.as_number().and_then(|n| n.as_f64()) {
+            Some(number) if number.is_finite() => Ok(Self(number)),
+            _ => Err(Diagnostic::error(
+                "Invalid number",
+                format!("Attribute \"{path}\" must be a finite number."),
+            )
+            .at(path.clone())
+            .into()),
+        }
+    }
+}
+
+/// An inclusive range a number attribute must lie in, optionally whole numbers only.
+#[derive(Debug, Clone, Copy)]
+pub struct NumberRange {
+    summary: &'static str,
+    min: f64,
+    max: f64,
+    whole: bool,
+}
+
+impl NumberRange {
+    /// Whole numbers from `min` to `max`; `summary` heads the diagnostic.
+    pub fn whole(summary: &'static str, min: i64, max: i64) -> Self {
+        // Precision loss cannot matter for the small bounds used here.
+        Self {
+            summary,
+            min: min as f64,
+            max: max as f64,
+            whole: true,
+        }
+    }
+
+    /// Whole numbers of at least `min`; `summary` heads the diagnostic.
+    pub fn whole_at_least(summary: &'static str, min: i64) -> Self {
+        Self {
+            max: f64::INFINITY,
+            ..Self::whole(summary, min, 0)
+        }
+    }
+
+    /// Any number from `min` to `max`; `summary` heads the diagnostic.
+    pub fn any(summary: &'static str, min: f64, max: f64) -> Self {
+        Self {
+            summary,
+            min,
+            max,
+            whole: false,
+        }
+    }
+
+    /// The summary of diagnostics this rule reports.
+    pub fn summary(&self) -> &'static str {
+        self.summary
+    }
+
+    /// Checks a number; the error says what is allowed, naming `what` (an attribute or variable).
+    pub fn check(&self, number: f64, what: &str) -> Result<(), String> {
+        let kind = if self.whole {
+            "a whole number"
+        } else {
+            "a number"
+        };
+        let allowed = if self.max.is_infinite() {
+            format!("{kind} of at least {}", self.min)
+        } else {
+            format!("{kind} from {} to {}", self.min, self.max)
+        };
+        if !number.is_finite() || number < self.min || number > self.max {
+            return Err(format!("{what} must be {allowed}, but is {number}."));
+        }
+        if self.whole && number.fract() != 0.0 {
+            return Err(format!(
+                "{what} must be {allowed}, but {number} has a fraction."
+            ));
+        }
+        Ok(())
+    }
+
+    /// Parses and checks text from an environment variable named `variable`.
+    pub fn parse(&self, text: &str, variable: &str) -> Result<f64, String> {
+        let number: f64 = text.trim().parse().map_err(|_| {
+            format!(
+                "{variable} is set to {:?}, which is not a number.",
+                shorten(text)
+            )
+        })?;
+        self.check(number, variable)?;
+        Ok(number)
+    }
+}
+
+impl Validator for NumberRange {
+    fn description(&self) -> String {
+        if self.max.is_infinite() {
+            format!("Must be at least {}.", self.min)
+        } else {
+            format!("Must be from {} to {}.", self.min, self.max)
+        }
+    }
+
+    fn validate(&self, value: &Value, path: &AttributePath) -> Diagnostics {
+        let Some(number) = value.as_number().and_then(|n| n.as_f64()) else {
+            return Diagnostics::new();
+        };
+        match self.check(number, &path.to_string()) {
+            Ok(()) => Diagnostics::new(),
+            Err(detail) => Diagnostic::error(self.summary, detail)
+                .at(path.clone())
+                .into(),
+        }
+    }
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(40).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn whole_ranges_reject_fractions_and_out_of_range_values() {
+        let rule = NumberRange::whole("Invalid max_retries", 0, 20);
+        assert!(rule.check(0.0, "max_retries").is_ok());
+        assert!(rule.check(20.0, "max_retries").is_ok());
+        assert!(rule
+            .check(21.0, "max_retries")
+            .unwrap_err()
+            .contains("0 to 20"));
+        assert!(rule.check(-1.0, "max_retries").is_err());
+        assert!(rule
+            .check(1.5, "max_retries")
+            .unwrap_err()
+            .contains("fraction"));
+        assert!(rule.check(f64::NAN, "max_retries").is_err());
+    }
+
+    #[test]
+    fn open_ended_ranges_say_at_least() {
+        let rule = NumberRange::whole_at_least("Invalid max_items", 0);
+        assert!(rule.check(1e12, "max_items").is_ok());
+        let err = rule.check(-1.0, "max_items").unwrap_err();
+        assert!(err.contains("at least 0"), "{err}");
+    }
+
+    #[test]
+    fn validator_points_at_the_attribute_and_ignores_other_values() {
+        let rule = NumberRange::any("Invalid rate_limit", 0.0, 100.0);
+        let path = AttributePath::attribute("rate_limit");
+        let diags = rule.validate(&Value::from(101_i64), &path);
+        assert_eq!(diags.0[0].attribute, Some(path.clone()));
+        assert_eq!(diags.0[0].summary, "Invalid rate_limit");
+        assert!(rule.validate(&Value::from(0.5), &path).is_empty());
+        assert!(rule.validate(&Value::unknown(), &path).is_empty());
+    }
+
+    #[test]
+    fn environment_text_is_parsed_and_checked() {
+        let rule = NumberRange::whole("Invalid request_timeout", 1, 600);
+        assert_eq!(rule.parse(" 30 ", "CLOUDFLARE_REQUEST_TIMEOUT"), Ok(30.0));
+        let err = rule
+            .parse("soon", "CLOUDFLARE_REQUEST_TIMEOUT")
+            .unwrap_err();
+        assert!(
+            err.contains("CLOUDFLARE_REQUEST_TIMEOUT") && err.contains("soon"),
+            "{err}"
+        );
+        assert!(rule.parse("0", "CLOUDFLARE_REQUEST_TIMEOUT").is_err());
+    }
+
+    #[test]
+    fn fractions_round_trip() {
+        let path = AttributePath::attribute("rate_limit");
+        let value = Fraction(0.5).to_value();
+        assert_eq!(
+            Fraction::from_value(&value, &path).ok(),
+            Some(Fraction(0.5))
+        );
+        assert_eq!(
+            Fraction::from_value(&Value::from(4_i64), &path).ok(),
+            Some(Fraction(4.0))
+        );
+        assert!(Fraction::from_value(&Value::from("x"), &path).is_err());
+    }
+}

@@ -1,0 +1,310 @@
+//! `cloudflare_sso_connectors`: the SSO connectors of an account, read with
+//! GET /accounts/{account_id}/sso_connectors page after page until
+//! `max_items` or the last page (the official provider reads only the first).
+
+use std::collections::HashSet;
+
+use async_trait::async_trait;
+
+use crate::cloudflare::client::{ApiClient, RequestContext};
+use crate::cloudflare::envelope::ResultInfo;
+use crate::cloudflare::ids::cloudflare_id;
+use crate::cloudflare::numeric::NumberRange;
+use crate::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes};
+use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::path::AttributePath;
+use crate::plugin::provider::DataSource;
+use crate::tf_object;
+
+/// Items returned when `max_items` is unset or 0, as in the official provider.
+pub const DEFAULT_MAX_ITEMS: usize = 1000;
+/// Items asked for per page: a size Cloudflare's account-level lists accept.
+pub const PER_PAGE: u64 = 50;
+/// Pages read at most, so a server that never says "last page" cannot keep a read going.
+pub const MAX_PAGES: u64 = 1000;
+
+tf_object! {
+    /// Arguments and attributes of `cloudflare_sso_connectors`.
+    pub struct SsoConnectors {
+        /// Account identifier tag.
+        account_id: String => required().validate(cloudflare_id()),
+        /// Max items to fetch, default: 1000. Must be 0 or more; 0 also means 1000, as in the official provider. Pages are followed until this many connectors are read or the last page is reached.
+        max_items: Option<i64> => optional().validate(NumberRange::whole_at_least("Invalid max_items", 0)),
+        /// The items returned by the data source
+        result: Option<Vec<ConnectorAttributes>> => computed(),
+    }
+}
+
+/// What to do after a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// Read this page next.
+    Page(u64),
+    /// The list is complete (or `max_items` reached).
+    Done,
+}
+
+/// Collects connectors page by page and decides when to stop: at the limit, on
+/// an empty page, on a page with nothing new, on the last page by
+/// `result_info`, or when the API does not paginate at all.
+#[derive(Debug)]
+pub struct Pager {
+    limit: usize,
+    per_page: u64,
+    page: u64,
+    received: u64,
+    seen: HashSet<String>,
+    items: Vec<ApiSsoConnector>,
+}
+
+impl Pager {
+    /// A pager keeping at most `limit` items, asking for `per_page` per page.
+    pub fn new(limit: usize, per_page: u64) -> Self {
+        Self {
+            limit,
+            per_page,
+            page: 1,
+            received: 0,
+            seen: HashSet::new(),
+            items: Vec::new(),
+        }
+    }
+
+    /// Takes the current page's items and pagination; says what to read next.
+    pub fn take(&mut self, items: Vec<ApiSsoConnector>, info: Option<&ResultInfo>) -> Next {
+        let on_page = u64::try_from(items.len()).unwrap_or(u64::MAX);
+        let mut new = 0_u64;
+        for item in items {
+            if let Some(id) = &item.id {
+                if !self.seen.insert(id.clone()) {
+                    continue;
+                }
+            }
+            new += 1;
+            if self.items.len() < self.limit {
+                self.items.push(item);
+            }
+        }
+        self.received = self.received.saturating_add(new);
+        let Some(info) = info else {
+            return Next::Done;
+        };
+        let last_page = info.total_pages.is_some_and(|total| self.page >= total)
+            || info.total_count.is_some_and(|total| self.received >= total)
+            || on_page < info.per_page.unwrap_or(self.per_page);
+        if new == 0 || self.items.len() >= self.limit || last_page {
+            return Next::Done;
+        }
+        self.page += 1;
+        Next::Page(self.page)
+    }
+
+    /// The connectors collected, in API order.
+    pub fn into_items(self) -> Vec<ApiSsoConnector> {
+        self.items
+    }
+}
+
+/// The data source.
+pub struct SsoConnectorsDataSource;
+
+#[async_trait]
+impl DataSource<ApiClient> for SsoConnectorsDataSource {
+    type Model = SsoConnectors;
+
+    fn type_name(&self) -> &'static str {
+        "cloudflare_sso_connectors"
+    }
+
+    fn description(&self) -> &'static str {
+        "Lists the SSO connectors of a Cloudflare account, following every page up to `max_items`. Needs an API token with the `SSO Connector Read` permission."
+    }
+
+    async fn read(
+        &self,
+        client: &ApiClient,
+        config: SsoConnectors,
+    ) -> Result<SsoConnectors, Diagnostics> {
+        let context = RequestContext {
+            what: format!("the SSO connectors of account \"{}\"", config.account_id),
+            permission: "SSO Connector Read",
+            tokens_only: true,
+            not_found: format!(
+                "Account \"{}\" does not exist or the token cannot see it. Check account_id.",
+                config.account_id
+            ),
+            not_found_attribute: Some(AttributePath::attribute("account_id")),
+        };
+        let limit = match config.max_items {
+            Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+            _ => DEFAULT_MAX_ITEMS,
+        };
+        let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
+        let mut pager = Pager::new(limit, per_page);
+        let mut page = 1_u64;
+        loop {
+            if page > MAX_PAGES {
+                return Err(Diagnostic::error(
+                    "Too many pages of SSO connectors",
+                    format!(
+                        "Listing {} did not end after {MAX_PAGES} pages of {per_page}. Set max_items to read fewer connectors; if base_url points at a proxy, check that it passes the page parameter on.",
+                        context.what
+                    ),
+                )
+                .into());
+            }
+            let response = client
+                .get::<Vec<ApiSsoConnector>>(
+                    &["accounts", &config.account_id, "sso_connectors"],
+                    &[
+                        ("page", page.to_string()),
+                        ("per_page", per_page.to_string()),
+                    ],
+                    &context,
+                )
+                .await?;
+            match pager.take(response.result, response.result_info.as_ref()) {
+                Next::Page(next) => page = next,
+                Next::Done => break,
+            }
+        }
+        Ok(SsoConnectors {
+            result: Some(
+                pager
+                    .into_items()
+                    .into_iter()
+                    .map(ConnectorAttributes::from_api)
+                    .collect(),
+            ),
+            ..config
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::model::TfObject;
+    use crate::plugin::schema::{AttributeKind, Mode, Nesting};
+
+    fn connectors(ids: std::ops::Range<u32>) -> Vec<ApiSsoConnector> {
+        ids.map(|n| ApiSsoConnector {
+            id: Some(format!("c{n}")),
+            ..ApiSsoConnector::default()
+        })
+        .collect()
+    }
+
+    fn info(page: u64, per_page: u64, total_count: u64) -> ResultInfo {
+        ResultInfo {
+            count: None,
+            page: Some(page),
+            per_page: Some(per_page),
+            total_count: Some(total_count),
+            total_pages: Some(total_count.div_ceil(per_page)),
+        }
+    }
+
+    #[test]
+    fn schema_matches_the_official_provider() {
+        let attrs = SsoConnectors::attributes();
+        let modes: Vec<(&str, Mode)> = attrs.iter().map(|a| (a.name.as_str(), a.mode)).collect();
+        assert_eq!(
+            modes,
+            [
+                ("account_id", Mode::Required),
+                ("max_items", Mode::Optional),
+                ("result", Mode::Computed)
+            ]
+        );
+        match &attrs[2].kind {
+            AttributeKind::Nested {
+                nesting,
+                attributes,
+            } => {
+                assert_eq!(*nesting, Nesting::List);
+                let names: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+                assert_eq!(
+                    names,
+                    [
+                        "id",
+                        "created_on",
+                        "email_domain",
+                        "enabled",
+                        "updated_on",
+                        "use_fedramp_language",
+                        "verification"
+                    ]
+                );
+            }
+            other => panic!("result should be a nested list, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn follows_pages_until_the_last_one() {
+        let mut pager = Pager::new(1000, 50);
+        assert_eq!(
+            pager.take(connectors(0..50), Some(&info(1, 50, 120))),
+            Next::Page(2)
+        );
+        assert_eq!(
+            pager.take(connectors(50..100), Some(&info(2, 50, 120))),
+            Next::Page(3)
+        );
+        assert_eq!(
+            pager.take(connectors(100..120), Some(&info(3, 50, 120))),
+            Next::Done
+        );
+        assert_eq!(pager.into_items().len(), 120);
+    }
+
+    #[test]
+    fn stops_at_max_items() {
+        let mut pager = Pager::new(70, 50);
+        assert_eq!(
+            pager.take(connectors(0..50), Some(&info(1, 50, 120))),
+            Next::Page(2)
+        );
+        assert_eq!(
+            pager.take(connectors(50..100), Some(&info(2, 50, 120))),
+            Next::Done
+        );
+        let items = pager.into_items();
+        assert_eq!(items.len(), 70);
+        assert_eq!(items[69].id.as_deref(), Some("c69"));
+    }
+
+    #[test]
+    fn guards_against_servers_that_never_end() {
+        let endless = ResultInfo {
+            total_pages: Some(u64::MAX),
+            ..ResultInfo::default()
+        };
+        let mut pager = Pager::new(1000, 2);
+        assert_eq!(pager.take(connectors(0..2), Some(&endless)), Next::Page(2));
+        // The same page again: nothing new, so stop (and keep no duplicates).
+        assert_eq!(pager.take(connectors(0..2), Some(&endless)), Next::Done);
+        assert_eq!(pager.into_items().len(), 2);
+        let mut pager = Pager::new(1000, 2);
+        assert_eq!(pager.take(Vec::new(), Some(&endless)), Next::Done);
+    }
+
+    #[test]
+    fn an_unpaginated_answer_is_the_whole_list() {
+        let mut pager = Pager::new(1000, 50);
+        assert_eq!(pager.take(connectors(0..50), None), Next::Done);
+        assert_eq!(pager.into_items().len(), 50);
+    }
+
+    #[test]
+    fn a_short_page_is_the_last_even_without_totals() {
+        let partial = ResultInfo {
+            per_page: Some(50),
+            ..ResultInfo::default()
+        };
+        let mut pager = Pager::new(1000, 50);
+        assert_eq!(pager.take(connectors(0..50), Some(&partial)), Next::Page(2));
+        assert_eq!(pager.take(connectors(50..60), Some(&partial)), Next::Done);
+    }
+}
