@@ -34,10 +34,11 @@ output "connector" {
 }
 
 output "email_domain" {
-  value = data.cloudflare_sso_connector.this.email_domain
+  description = "The email domain whose users the connector signs in."
+  value       = data.cloudflare_sso_connector.this.email_domain
 }
 
 output "verified" {
   description = "True when the email domain's DNS verification succeeded."
-  value       = data.cloudflare_sso_connector.this.verification.status == "verified"
+  value       = try(data.cloudflare_sso_connector.this.verification.status, null) == "verified"
 }

@@ -4,6 +4,7 @@
 
 pub mod adapter;
 pub mod diagnostics;
+pub mod docs;
 pub mod handshake;
 pub mod json_value;
 pub mod logging;
