@@ -201,7 +201,11 @@ async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_s
     for name in ["email", "base_url", "user_agent_operator_suffix"] {
         assert!(!attrs[name].sensitive && attrs[name].optional, "{name}");
     }
-    assert_eq!(attrs.len(), 6);
+    for name in ["max_retries", "request_timeout", "rate_limit"] {
+        assert!(!attrs[name].sensitive && attrs[name].optional, "{name}");
+        assert_eq!(attrs[name].r#type, b"\"number\"", "{name}");
+    }
+    assert_eq!(attrs.len(), 9);
     let ds = schema
         .data_source_schemas
         .get(DATA_SOURCE)
