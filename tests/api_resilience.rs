@@ -687,3 +687,32 @@ data "cloudflare_sso_connectors" "all" {{
         assert_eq!(api.request_count(), 0, "{}", tf.label);
     }
 }
+
+#[test]
+fn terraform_warns_when_credentials_would_travel_over_plain_http() {
+    let main_tf = format!(
+        r#"
+provider "cloudflare" {{
+  base_url = "http://api.invalid/client/v4"
+}}
+data "cloudflare_sso_connectors" "none" {{
+  count      = 0
+  account_id = "{ACCOUNT}"
+}}
+"#
+    );
+    for tf in Terraform::all() {
+        let api = FakeApi::start();
+        let ws = workspace(&api, &main_tf);
+        let output = ws.run(&tf, &["validate", "-no-color"]);
+        let (out, err) = text(&output);
+        assert!(output.status.success(), "{}: {out}\n{err}", tf.label);
+        let all = format!("{out}{err}");
+        assert!(
+            all.contains("Warning: Cloudflare credentials would travel unencrypted"),
+            "{}: {all}",
+            tf.label
+        );
+        assert!(all.contains("base_url"), "{}: {all}", tf.label);
+    }
+}
