@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::plugin::path::{AttributePath, PathStep};
-use crate::plugin::types::{CodecError, Type, MAX_DEPTH};
+use crate::plugin::types::{check_input_size, CodecError, ItemBudget, Type, MAX_DEPTH};
 use crate::plugin::value::{Decimal, Number, Value};
 
 /// How deeply raw JSON may nest. Larger than [`MAX_DEPTH`] because one level of
@@ -31,14 +31,23 @@ pub(crate) enum Json {
 }
 
 /// Parses one JSON document (surrounding whitespace allowed, nothing else).
+///
+/// Documents longer than [`MAX_VALUE_BYTES`](crate::plugin::types::MAX_VALUE_BYTES)
+/// or with more than [`MAX_VALUE_ITEMS`](crate::plugin::types::MAX_VALUE_ITEMS)
+/// nodes are refused, bounding the memory the parsed tree can take.
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<Json, CodecError> {
+    check_input_size(bytes.len())?;
     let text = std::str::from_utf8(bytes).map_err(|e| {
         CodecError::root(format!(
             "invalid JSON: not valid UTF-8 at byte {}",
             e.valid_up_to()
         ))
     })?;
-    let mut parser = Parser { text, pos: 0 };
+    let mut parser = Parser {
+        text,
+        pos: 0,
+        budget: ItemBudget::default(),
+    };
     parser.skip_whitespace();
     let value = parser.value(0)?;
     parser.skip_whitespace();
@@ -51,6 +60,7 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Json, CodecError> {
 struct Parser<'a> {
     text: &'a str,
     pos: usize,
+    budget: ItemBudget,
 }
 
 impl Parser<'_> {
@@ -82,6 +92,9 @@ impl Parser<'_> {
     }
 
     fn value(&mut self, depth: usize) -> Result<Json, CodecError> {
+        if let Err(message) = self.budget.spend(1) {
+            return Err(self.error(&message));
+        }
         match self.peek() {
             None => Err(self.error("unexpected end of input")),
             Some(b'n') => self.expect_literal("null", Json::Null),
@@ -294,15 +307,20 @@ impl Parser<'_> {
 /// and unexpected ones are errors; whole numbers become `Int` (or `Big` when
 /// out of range), others `Float` (or `Big` when they overflow or underflow an
 /// f64). Like cty, strings are accepted for numbers and bools
-/// (`"12"`, `"true"`), and numbers and bools for strings.
+/// (`"12"`, `"true"`), and numbers and bools for strings. The same size,
+/// item-count and depth limits apply as to msgpack.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let tree = parse_json(bytes)?;
-    let mut decoder = Decoder { steps: Vec::new() };
+    let mut decoder = Decoder {
+        steps: Vec::new(),
+        budget: ItemBudget::default(),
+    };
     decoder.value(&tree, ty, 0)
 }
 
 struct Decoder {
     steps: Vec<PathStep>,
+    budget: ItemBudget,
 }
 
 fn json_kind(tree: &Json) -> &'static str {
@@ -358,7 +376,14 @@ impl Decoder {
         }
     }
 
+    fn spend(&mut self, items: usize) -> Result<(), CodecError> {
+        self.budget
+            .spend(items)
+            .map_err(|message| self.error(message))
+    }
+
     fn value(&mut self, tree: &Json, ty: &Type, depth: usize) -> Result<Value, CodecError> {
+        self.spend(1)?;
         if let Json::Null = tree {
             return Ok(Value::Null);
         }
@@ -445,6 +470,7 @@ impl Decoder {
                     self.steps.pop();
                     out.insert(name.clone(), value);
                 }
+                self.spend(attributes.len().saturating_sub(out.len()))?;
                 for name in attributes.keys() {
                     if !out.contains_key(name) {
                         out.insert(name.clone(), Value::Null);
@@ -778,6 +804,32 @@ mod tests {
         }
         let err = decode(json.as_bytes(), &Type::Dynamic).unwrap_err();
         assert!(err.message.contains("nested"), "{}", err.message);
+    }
+
+    #[test]
+    fn size_and_item_limits() {
+        use crate::plugin::types::{MAX_VALUE_BYTES, MAX_VALUE_ITEMS};
+        let mut text = vec![b' '; MAX_VALUE_BYTES];
+        text[0] = b'1';
+        assert_eq!(decode(&text, &Type::Number), Ok(Value::from(1)));
+        text.push(b' ');
+        let err = decode(&text, &Type::Number).unwrap_err();
+        assert!(err.message.contains("bytes allowed"), "{}", err.message);
+        assert!(Type::from_json(&text).is_err());
+        // Every JSON node counts, so the parser never builds a huge tree.
+        let nulls = |count: usize| format!("[{}null]", "null,".repeat(count - 1));
+        let ty = Type::list(Type::String);
+        assert!(decode(nulls(MAX_VALUE_ITEMS - 1).as_bytes(), &ty).is_ok());
+        let err = decode(nulls(MAX_VALUE_ITEMS).as_bytes(), &ty).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+        // Absent attributes filled in as null count too.
+        let ty = Type::list(Type::object(
+            (0..100).map(|i| (format!("a{i}"), Type::Bool)),
+        ));
+        let empties = |count: usize| format!("[{}{{}}]", "{},".repeat(count - 1));
+        assert!(decode(empties(1_000).as_bytes(), &ty).is_ok());
+        let err = decode(empties(11_000).as_bytes(), &ty).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
     }
 
     #[test]

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::plugin::path::{AttributePath, PathStep};
-use crate::plugin::types::{CodecError, Type, MAX_DEPTH};
+use crate::plugin::types::{check_input_size, CodecError, ItemBudget, Type, MAX_DEPTH};
 use crate::plugin::value::{float_to_i64, Decimal, Number, Refinements, Value};
 
 /// Extension type of an unknown value that carries refinements.
@@ -36,11 +36,17 @@ const KEY_LENGTH_MAX: i64 = 6;
 /// numbers may come as any int or float width or as decimal text, objects may
 /// list their attributes in any order (absent ones become null), and a
 /// `dynamic` value is `[type JSON, value]`. The whole input must be one value.
+///
+/// Input longer than [`MAX_VALUE_BYTES`](crate::plugin::types::MAX_VALUE_BYTES),
+/// holding more than [`MAX_VALUE_ITEMS`](crate::plugin::types::MAX_VALUE_ITEMS)
+/// values, or nested deeper than [`MAX_DEPTH`] is refused with an error.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
+    check_input_size(bytes.len())?;
     let mut decoder = Decoder {
         buf: bytes,
         pos: 0,
         steps: Vec::new(),
+        budget: ItemBudget::default(),
     };
     let value = decoder.value(ty, 0)?;
     let trailing = bytes.len().saturating_sub(decoder.pos);
@@ -92,6 +98,7 @@ struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
     steps: Vec<PathStep>,
+    budget: ItemBudget,
 }
 
 impl<'a> Decoder<'a> {
@@ -250,7 +257,14 @@ impl<'a> Decoder<'a> {
         ))
     }
 
+    fn spend(&mut self, items: usize) -> Result<(), CodecError> {
+        self.budget
+            .spend(items)
+            .map_err(|message| self.error(message))
+    }
+
     fn value(&mut self, ty: &Type, depth: usize) -> Result<Value, CodecError> {
+        self.spend(1)?;
         let head = self.head()?;
         match head {
             Head::Ext(code, len) => return self.unknown(code, len, ty, depth),
@@ -334,6 +348,7 @@ impl<'a> Decoder<'a> {
                         out.insert(name, value);
                     }
                 }
+                self.spend(attributes.len().saturating_sub(out.len()))?;
                 for name in attributes.keys() {
                     if !out.contains_key(name) {
                         out.insert(name.clone(), Value::Null);
@@ -454,6 +469,7 @@ impl<'a> Decoder<'a> {
             buf: payload,
             pos: 0,
             steps: std::mem::take(&mut self.steps),
+            budget: ItemBudget::default(),
         };
         let result = inner.refinements(ty, depth);
         self.steps = inner.steps;
@@ -1872,6 +1888,54 @@ mod tests {
         bytes.push(0x0c);
         bytes.extend_from_slice(&payload);
         assert!(decode(&bytes, &Type::String).is_ok());
+    }
+
+    #[test]
+    fn size_limit() {
+        use crate::plugin::types::MAX_VALUE_BYTES;
+        // A str32 whose total encoding is one byte over the limit: refused before decoding.
+        let body = MAX_VALUE_BYTES - 4;
+        let mut bytes = vec![0xdb];
+        bytes.extend_from_slice(&u32::try_from(body).unwrap().to_be_bytes());
+        bytes.resize(MAX_VALUE_BYTES + 1, b'x');
+        let err = decode(&bytes, &Type::String).unwrap_err();
+        assert!(err.path.is_root());
+        assert!(err.message.contains("bytes allowed"), "{}", err.message);
+        // At the limit exactly it decodes.
+        bytes.pop();
+        bytes[1..5].copy_from_slice(&u32::try_from(body - 1).unwrap().to_be_bytes());
+        let value = decode(&bytes, &Type::String).unwrap();
+        assert_eq!(value.as_str().map(str::len), Some(body - 1));
+    }
+
+    #[test]
+    fn item_limit() {
+        use crate::plugin::types::MAX_VALUE_ITEMS;
+        let list_of_nils = |count: usize| {
+            let mut bytes = vec![0xdd];
+            bytes.extend_from_slice(&u32::try_from(count).unwrap().to_be_bytes());
+            bytes.resize(5 + count, 0xc0);
+            bytes
+        };
+        // The list itself counts, so MAX_VALUE_ITEMS - 1 elements fit and one more does not.
+        let ty = Type::list(Type::String);
+        assert!(decode(&list_of_nils(MAX_VALUE_ITEMS - 1), &ty).is_ok());
+        let err = decode(&list_of_nils(MAX_VALUE_ITEMS), &ty).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+        // Absent attributes filled in as null count too: a 1 KiB type of 100
+        // attributes and 11,000 one-byte empty objects would make 1.1M values.
+        let attributes: Vec<String> = (0..100).map(|i| format!("a{i}")).collect();
+        let ty = Type::list(Type::object(
+            attributes.iter().map(|name| (name.clone(), Type::Bool)),
+        ));
+        let mut bytes = vec![0xdd];
+        bytes.extend_from_slice(&11_000u32.to_be_bytes());
+        bytes.resize(5 + 11_000, 0x80);
+        let err = decode(&bytes, &ty).unwrap_err();
+        assert!(err.message.contains("more than"), "{}", err.message);
+        bytes.truncate(5 + 1_000);
+        bytes[1..5].copy_from_slice(&1_000u32.to_be_bytes());
+        assert!(decode(&bytes, &ty).is_ok());
     }
 
     #[test]
