@@ -145,11 +145,15 @@ impl<P: Provider> ProviderService<P> {
             Ok(value) => value,
             Err(diag) => return diag.into(),
         };
-        let mut diags = self.provider_schema.validate(&value);
-        diags.extend(self.provider.validate_config(&value));
-        if diags.has_errors() {
-            return diags;
+        // Terraform has already shown validation warnings from
+        // ValidateProviderConfig; only errors need repeating here, since
+        // configuration must not proceed with them.
+        let mut checks = self.provider_schema.validate(&value);
+        checks.extend(self.provider.validate_config(&value));
+        if checks.has_errors() {
+            return Diagnostics(checks.into_iter().filter(Diagnostic::is_error).collect());
         }
+        let mut diags = Diagnostics::new();
         match self
             .provider
             .configure(ConfigureRequest {
