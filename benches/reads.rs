@@ -1,7 +1,8 @@
 //! Per-read benchmark: ReadDataSource through a real mTLS gRPC connection to
 //! the provider, against the fake API on loopback, at 1 and 10 concurrent
 //! callers. "cold" reads use ids never read before (each costs an HTTP
-//! request); "warm" reads repeat ids already read in this process.
+//! request); "warm" reads repeat ids already read in this process. The
+//! client-side rate limit is off so the figures measure the provider.
 //!
 //! Run with `cargo bench --bench reads` (release profile).
 
@@ -97,6 +98,7 @@ async fn main() {
             config: Some(provider_config(&[
                 ("api_token", Value::from(TOKEN)),
                 ("base_url", Value::from(api.url.as_str())),
+                ("rate_limit", Value::from(0i64)),
             ])),
             client_capabilities: None,
         })
