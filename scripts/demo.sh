@@ -87,7 +87,7 @@ command -v terraform >/dev/null 2>&1 && terraforms+=("$(command -v terraform)")
 [ ${#terraforms[@]} -gt 0 ] || { echo "demo: no terraform found" >&2; exit 1; }
 
 for tf in "${terraforms[@]}"; do
-  version="$("$tf" version | head -1)"
+  version="$("$tf" version | sed -n 1p)"
   for example in "${examples[@]}"; do
     dir="$work/$example-$(basename "$tf")"
     cp -r "$root/examples/$example" "$dir"

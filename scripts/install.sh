@@ -41,7 +41,7 @@ while [ $# -gt 0 ]; do
 done
 dir="${dir:-$HOME/.terraform.d/plugins}"
 
-version="$(sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$root/Cargo.toml" | head -n 1)"
+version="$(sed -n '/^\[package\]/,/^\[/ s/^version *= *"\([^"]*\)".*/\1/p' "$root/Cargo.toml" | sed -n 1p)"
 if [ -z "$version" ]; then
   echo "install: no version found in the [package] section of $root/Cargo.toml" >&2
   exit 1
