@@ -33,15 +33,15 @@ macro_rules! with_connector_attributes {
                 $($own)*
                 /// SSO Connector identifier tag.
                 id: Option<String> => computed(),
-                /// Timestamp for the creation of the SSO connector
+                /// Timestamp for the creation of the SSO connector, in RFC 3339 format.
                 created_on: Option<String> => computed(),
                 /// The email domain the connector signs users in for.
                 email_domain: Option<String> => computed(),
                 /// Whether the connector is enabled.
                 enabled: Option<bool> => computed(),
-                /// Timestamp for the last update of the SSO connector
+                /// Timestamp for the last update of the SSO connector, in RFC 3339 format.
                 updated_on: Option<String> => computed(),
-                /// Controls the display of FedRAMP language to the user during SSO login
+                /// Controls the display of FedRAMP language to the user during SSO login.
                 use_fedramp_language: Option<bool> => computed(),
                 /// DNS verification of the email domain.
                 verification: Option<Verification> => computed(),

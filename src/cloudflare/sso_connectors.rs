@@ -30,7 +30,7 @@ tf_object! {
         account_id: String => required().validate(cloudflare_id()),
         /// Max items to fetch, default: 1000. Must be 0 or more; 0 also means 1000, as in the official provider. Pages are followed until this many connectors are read or the last page is reached.
         max_items: Option<i64> => optional().validate(NumberRange::whole_at_least("Invalid max_items", 0)),
-        /// The items returned by the data source
+        /// The items returned by the data source.
         result: Option<Vec<ConnectorAttributes>> => computed(),
     }
 }
