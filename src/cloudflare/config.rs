@@ -185,10 +185,22 @@ fn base_url_rule() -> StringRule {
     )
 }
 
+/// `value` quoted for an error message, cut short so a huge value is never echoed whole.
+fn shown_url(value: &str) -> String {
+    const LIMIT: usize = 100;
+    match value.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or("")),
+        None => format!("{value:?}"),
+    }
+}
+
 /// Checks that `base_url` is an absolute http(s) URL with a host.
 pub fn check_base_url(value: &str) -> Result<(), String> {
     let parsed = reqwest::Url::parse(value).map_err(|e| {
-        format!("base_url {value:?} is not an absolute URL ({e}). Use a value like {DEFAULT_BASE_URL:?}.")
+        format!(
+            "base_url {} is not an absolute URL ({e}). Use a value like {DEFAULT_BASE_URL:?}.",
+            shown_url(value)
+        )
     })?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
@@ -198,12 +210,14 @@ pub fn check_base_url(value: &str) -> Result<(), String> {
     }
     if parsed.host_str().is_none_or(str::is_empty) {
         return Err(format!(
-            "base_url {value:?} has no host. Use a value like {DEFAULT_BASE_URL:?}."
+            "base_url {} has no host. Use a value like {DEFAULT_BASE_URL:?}.",
+            shown_url(value)
         ));
     }
     if parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!(
-            "base_url {value:?} must not have a query string or fragment."
+            "base_url {} must not have a query string or fragment.",
+            shown_url(value)
         ));
     }
     Ok(())
@@ -669,6 +683,8 @@ mod tests {
         assert!(check_base_url("ftp://example.com").is_err());
         assert!(check_base_url("https://example.com/?a=b").is_err());
         assert!(check_base_url("/client/v4").is_err());
+        let huge = format!("https://example.com/?{}", "q".repeat(1 << 20));
+        assert!(check_base_url(&huge).is_err_and(|e| e.len() < 400));
     }
 
     #[test]
