@@ -1,0 +1,78 @@
+//! Fuzzes the Cloudflare API response handling: any body must parse into an
+//! SSO connector envelope (single object or list page) or fail cleanly, the
+//! error and excerpt helpers used for failed responses must stay bounded, and
+//! whatever the parser accepts must become Terraform state that encodes and
+//! decodes.
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tfcf::cloudflare::envelope;
+use tfcf::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes, SsoConnector};
+use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
+use tfcf::plugin::model::{TfObject, TfValue};
+use tfcf::plugin::msgpack;
+use tfcf::plugin::schema::Schema;
+use tfcf::plugin::value::Value;
+
+const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
+const CONNECTOR: &str = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";
+
+/// Encodes `value` with the schema's type and checks it decodes to the same value.
+fn check_state(value: &Value, schema: &Schema) {
+    let ty = schema.value_type();
+    let bytes = msgpack::encode(value, &ty)
+        .unwrap_or_else(|error| panic!("state from an API response does not encode: {error}"));
+    let back = msgpack::decode(&bytes, &ty)
+        .unwrap_or_else(|error| panic!("encoded state does not decode: {error}"));
+    assert_eq!(&back, value, "state changed in a round trip");
+}
+
+fuzz_target!(|data: &[u8]| {
+    for message in envelope::errors_of(data) {
+        let _ = message.describe();
+    }
+    let excerpt = envelope::excerpt(data);
+    assert!(!excerpt.is_empty());
+    assert!(excerpt.chars().count() <= 301, "excerpt too long");
+    assert!(
+        !excerpt.chars().any(|c| c.is_control() && c != '\n'),
+        "excerpt keeps control characters: {excerpt:?}"
+    );
+
+    if let Ok(parsed) = envelope::parse::<ApiSsoConnector>(data) {
+        for message in parsed.errors.iter().chain(parsed.messages.iter()).flatten() {
+            let _ = message.describe();
+        }
+        if let Some(api) = parsed.result {
+            let state = SsoConnector::with_api(ACCOUNT.to_string(), CONNECTOR.to_string(), api);
+            check_state(
+                &state.to_value(),
+                &Schema::new("", SsoConnector::attributes()),
+            );
+        }
+    }
+
+    if let Ok(page) = envelope::parse::<Vec<ApiSsoConnector>>(data) {
+        let Some(items) = page.result else {
+            return;
+        };
+        let mut pager = Pager::new(usize::MAX, PER_PAGE);
+        let _ = pager.take(items, page.result_info.as_ref());
+        let state = SsoConnectors {
+            account_id: ACCOUNT.to_string(),
+            max_items: None,
+            result: Some(
+                pager
+                    .into_items()
+                    .into_iter()
+                    .map(ConnectorAttributes::from_api)
+                    .collect(),
+            ),
+        };
+        check_state(
+            &state.to_value(),
+            &Schema::new("", SsoConnectors::attributes()),
+        );
+    }
+});

@@ -1,0 +1,20 @@
+//! Fuzzes the cty type-JSON parser: any bytes give a type or an error, and a
+//! parsed type prints as JSON that parses back to the same type and prints
+//! identically (to_json and from_json agree).
+
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use tfcf::plugin::types::Type;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(ty) = Type::from_json(data) else {
+        return;
+    };
+    let json = ty.to_json();
+    let again = Type::from_json(json.as_bytes())
+        .unwrap_or_else(|error| panic!("to_json output does not parse: {error}\njson: {json}"));
+    assert_eq!(again, ty, "round trip changed the type\njson: {json}");
+    assert_eq!(again.to_json(), json, "printing is not stable");
+    let _ = ty.friendly_name();
+});
