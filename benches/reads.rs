@@ -4,7 +4,8 @@
 //! request); "warm" reads repeat ids already read in this process. The
 //! client-side rate limit is off so the figures measure the provider.
 //!
-//! Run with `cargo bench --bench reads` (release profile).
+//! Run with `cargo bench --bench reads` (release profile). Under `cargo test`
+//! each measurement runs for a moment only, to check it still works.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -127,7 +128,11 @@ async fn main() {
     ids.lock().await.next = 100;
     for warm in [false, true] {
         for callers in [1, 10] {
-            let duration = Duration::from_secs(3);
+            let duration = if std::env::args().any(|a| a == "--bench") {
+                Duration::from_secs(3)
+            } else {
+                Duration::from_millis(200)
+            };
             let started = Instant::now();
             let (count, mut latencies) =
                 run(&client, callers, duration, Arc::clone(&ids), warm).await;

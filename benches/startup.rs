@@ -3,7 +3,8 @@
 //! client certificate, so per-launch certificate generation is counted).
 //!
 //! Run with `cargo bench --bench startup` (release profile). Prints median,
-//! p95, min and max over the launches, with and without TLS.
+//! p95, min and max over the launches, with and without TLS. Under
+//! `cargo test` it only makes a few launches, to check it still works.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
@@ -14,7 +15,14 @@ use std::time::{Duration, Instant};
 
 use support::plugin_client::{ClientIdentity, COOKIE};
 
-const LAUNCHES: usize = 60;
+/// Launches per measurement under `cargo bench`; `cargo test` runs a smoke pass of 3.
+fn launches() -> usize {
+    if std::env::args().any(|a| a == "--bench") {
+        60
+    } else {
+        3
+    }
+}
 
 fn launch(pem: Option<&str>) -> Duration {
     let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"));
@@ -62,11 +70,12 @@ fn report(label: &str, mut samples: Vec<Duration>) {
 
 fn main() {
     let identity = ClientIdentity::generate();
-    for _ in 0..5 {
+    let launches = launches();
+    for _ in 0..launches.min(5) {
         launch(Some(&identity.pem));
     }
-    let tls: Vec<Duration> = (0..LAUNCHES).map(|_| launch(Some(&identity.pem))).collect();
-    let plain: Vec<Duration> = (0..LAUNCHES).map(|_| launch(None)).collect();
+    let tls: Vec<Duration> = (0..launches).map(|_| launch(Some(&identity.pem))).collect();
+    let plain: Vec<Duration> = (0..launches).map(|_| launch(None)).collect();
     report("mTLS (PLUGIN_CLIENT_CERT set)", tls);
     report("plaintext", plain);
 }
