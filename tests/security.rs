@@ -295,13 +295,13 @@ fn on_path(name: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// A command that runs `program args…` as the user `nobody`, when this
-/// process may switch users and a tool for it exists.
+/// A command that runs `program args…` as the user `nobody` (uid 65534),
+/// when a tool for it exists (switching users also needs root).
 fn as_nobody(program: &str, args: &[&str]) -> Option<Command> {
     if let Some(setpriv) = on_path("setpriv") {
         let mut command = Command::new(setpriv);
         command
-            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
             .arg(program)
             .args(args);
         return Some(command);
@@ -370,7 +370,7 @@ async fn the_socket_and_its_directory_are_shut_to_other_users() {
 
     // Control: nobody can reach a socket that is open to everyone, so a refusal below
     // is the socket directory's doing, not the tool's.
-    let open_dir = tempfile::tempdir().expect("temp dir");
+    let open_dir = tempfile::tempdir_in("/tmp").expect("temp dir");
     std::fs::set_permissions(open_dir.path(), std::fs::Permissions::from_mode(0o755))
         .expect("chmod open dir");
     let open_socket = open_dir.path().join("open.sock");
