@@ -4,9 +4,11 @@ peak RSS, and the coalescing comparison (1,000 instances over 10 connectors
 versus 1,000 distinct connectors).
 
 Each configuration is planned twice: once with the provider launched
-directly (wall time), once through a small wrapper that records the
-provider's rusage when it exits (CPU and peak RSS; the wrapper's own start-up
-makes that run slower, so its wall time is not reported).
+directly (wall time), once through a small wrapper that records each provider
+process's CPU time (from wait4) and peak RSS (VmHWM in /proc, sampled every
+2 ms while it runs; getrusage's ru_maxrss cannot be used, because Linux
+carries the spawning process's high-water mark across exec). The wrapper's
+own start-up makes that run slower, so its wall time is not reported.
 
 The client-side rate limit is turned off (CLOUDFLARE_RATE_LIMIT=0) so the
 figures measure the provider, not the pacing it applies to the real API.
@@ -28,13 +30,24 @@ ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
 TOKEN = "test-token-0123456789abcdefghijklmnopqrstuv"
 
 WRAPPER = """#!{python}
-import json, os, resource, subprocess, sys
-child = subprocess.Popen([{real!r}] + sys.argv[1:])
-code = child.wait()
-usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+import json, os, sys, time
+pid = os.posix_spawn({real!r}, [{real!r}] + sys.argv[1:], os.environ)
+peak_kb = 0
+while True:
+    try:
+        with open(f"/proc/{{pid}}/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    peak_kb = max(peak_kb, int(line.split()[1]))
+    except OSError:
+        pass
+    done, code, usage = os.wait4(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.002)
 with open({stats!r}, "a") as out:
-    out.write(json.dumps({{"maxrss_kb": usage.ru_maxrss, "cpu_s": usage.ru_utime + usage.ru_stime}}) + "\\n")
-sys.exit(code)
+    out.write(json.dumps({{"maxrss_kb": peak_kb, "cpu_s": usage.ru_utime + usage.ru_stime}}) + "\\n")
+sys.exit(os.waitstatus_to_exitcode(code))
 """
 
 
@@ -76,11 +89,12 @@ def start_api(binary, count):
     return api, line.split("=", 1)[1]
 
 
-def control(url, method, path):
+def control(url, method, path, body=None):
     import urllib.request
 
     base = url.split("/client/v4")[0]
-    request = urllib.request.Request(base + path, method=method)
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(base + path, data=data, method=method)
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read() or b"null")
 
@@ -120,12 +134,16 @@ def main():
     api, url = start_api(fake_api, 5000)
     version = subprocess.run([terraform, "version"], capture_output=True, text=True, env={**os.environ, "TF_CLI_CONFIG_FILE": "/dev/null"}).stdout.splitlines()[0]
     print(f"terraform-bench: {version}, provider {provider}")
-    cases = [(1, 1), (100, 100), (1000, 1000), (5000, 5000), (1000, 10)]
+    # (instances, distinct connectors, simulated API latency in ms)
+    cases = [(1, 1, 0), (100, 100, 0), (1000, 1000, 0), (5000, 5000, 0), (1000, 10, 0), (1000, 1000, 50), (1000, 10, 50)]
     try:
-        for instances, distinct in cases:
+        for instances, distinct, latency in cases:
+            control(url, "DELETE", "/__control/faults")
+            if latency:
+                control(url, "POST", "/__control/faults", [{"delay_ms": latency}])
             results = {}
             for mode, plugin_dir in (("direct", direct_dir), ("wrapped", wrapped_dir)):
-                work = os.path.join(root, f"w-{instances}-{distinct}-{mode}")
+                work = os.path.join(root, f"w-{instances}-{distinct}-{latency}-{mode}")
                 os.makedirs(work)
                 with open(os.path.join(work, "main.tf"), "w") as out:
                     out.write(config(instances, distinct))
@@ -156,7 +174,7 @@ def main():
             _, wrapped_cpu_total, _ = results["wrapped"]
             terraform_cpu = max(wrapped_cpu_total - provider_cpu, 0.0)
             print(
-                f"terraform-bench[N={instances} distinct={distinct}]: plan_wall={wall:.2f}s "
+                f"terraform-bench[N={instances} distinct={distinct} api_latency={latency}ms]: plan_wall={wall:.2f}s "
                 f"api_requests={requests} provider_processes={len(provider_runs)} "
                 f"provider_cpu={provider_cpu:.3f}s provider_peak_rss={peak_rss_mb:.1f}MB "
                 f"terraform_cpu={terraform_cpu:.2f}s provider_cpu_share={100.0 * provider_cpu / max(wrapped_cpu_total, 1e-9):.1f}%"

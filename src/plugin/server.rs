@@ -72,6 +72,7 @@ pub fn serve_debug<P: Provider>(provider: P, provider_address: &str) -> ExitCode
 }
 
 fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
+    limit_malloc_arenas();
     logging::init(provider.type_name(), env!("CARGO_CRATE_NAME"));
     panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -215,6 +216,19 @@ pub async fn router<P: Provider>(
             .add_service(limited!(v5::provisioner_server()))
     } else {
         builder.add_service(limited!(v6::server(service)))
+    }
+}
+
+/// Keeps glibc's allocator to one arena. By default every thread that
+/// allocates gets an arena of its own, each holding freed memory back; a
+/// provider does little allocation and its peak RSS matters more (Terraform
+/// runs several at once), so sharing one arena is the better trade.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only adjusts allocator parameters; it is called before
+    // any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
