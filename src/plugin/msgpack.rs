@@ -166,61 +166,64 @@ impl<'a> Decoder<'a> {
         Ok(Head::Ext(code, len))
     }
 
+    /// Reads one item header. The marker byte is classified by the msgpack
+    /// crate; lengths and fixed-size data are read here, bounded by the input.
     fn head(&mut self) -> Result<Head, CodecError> {
-        let marker = self.u8()?;
-        Ok(match marker {
-            0x00..=0x7f => Head::Int(i64::from(marker)),
-            0x80..=0x8f => Head::Map(usize::from(marker & 0x0f)),
-            0x90..=0x9f => Head::Array(usize::from(marker & 0x0f)),
-            0xa0..=0xbf => Head::Str(usize::from(marker & 0x1f)),
-            0xc0 => Head::Nil,
-            0xc1 => Head::Invalid(marker),
-            0xc2 => Head::Bool(false),
-            0xc3 => Head::Bool(true),
-            0xc4 => Head::Bin(self.len8()?),
-            0xc5 => Head::Bin(self.len16()?),
-            0xc6 => Head::Bin(self.len32()?),
-            0xc7 => {
+        use rmp::Marker;
+        let byte = self.u8()?;
+        Ok(match Marker::from_u8(byte) {
+            Marker::FixPos(n) => Head::Int(i64::from(n)),
+            Marker::FixNeg(n) => Head::Int(i64::from(n)),
+            Marker::FixMap(n) => Head::Map(usize::from(n)),
+            Marker::FixArray(n) => Head::Array(usize::from(n)),
+            Marker::FixStr(n) => Head::Str(usize::from(n)),
+            Marker::Null => Head::Nil,
+            Marker::Reserved => Head::Invalid(byte),
+            Marker::False => Head::Bool(false),
+            Marker::True => Head::Bool(true),
+            Marker::Bin8 => Head::Bin(self.len8()?),
+            Marker::Bin16 => Head::Bin(self.len16()?),
+            Marker::Bin32 => Head::Bin(self.len32()?),
+            Marker::Ext8 => {
                 let len = self.len8()?;
                 self.ext(len)?
             }
-            0xc8 => {
+            Marker::Ext16 => {
                 let len = self.len16()?;
                 self.ext(len)?
             }
-            0xc9 => {
+            Marker::Ext32 => {
                 let len = self.len32()?;
                 self.ext(len)?
             }
-            0xca => Head::F32(f32::from_be_bytes(self.array()?)),
-            0xcb => Head::F64(f64::from_be_bytes(self.array()?)),
-            0xcc => Head::Int(i64::from(self.u8()?)),
-            0xcd => Head::Int(i64::from(self.u16()?)),
-            0xce => Head::Int(i64::from(self.u32()?)),
-            0xcf => {
+            Marker::F32 => Head::F32(f32::from_be_bytes(self.array()?)),
+            Marker::F64 => Head::F64(f64::from_be_bytes(self.array()?)),
+            Marker::U8 => Head::Int(i64::from(self.u8()?)),
+            Marker::U16 => Head::Int(i64::from(self.u16()?)),
+            Marker::U32 => Head::Int(i64::from(self.u32()?)),
+            Marker::U64 => {
                 let n = u64::from_be_bytes(self.array()?);
                 match i64::try_from(n) {
                     Ok(i) => Head::Int(i),
                     Err(_) => Head::BigUint(n),
                 }
             }
-            0xd0 => Head::Int(i64::from(i8::from_be_bytes(self.array()?))),
-            0xd1 => Head::Int(i64::from(i16::from_be_bytes(self.array()?))),
-            0xd2 => Head::Int(i64::from(i32::from_be_bytes(self.array()?))),
-            0xd3 => Head::Int(i64::from_be_bytes(self.array()?)),
-            0xd4 => self.ext(1)?,
-            0xd5 => self.ext(2)?,
-            0xd6 => self.ext(4)?,
-            0xd7 => self.ext(8)?,
-            0xd8 => self.ext(16)?,
-            0xd9 => Head::Str(self.len8()?),
-            0xda => Head::Str(self.len16()?),
-            0xdb => Head::Str(self.len32()?),
-            0xdc => Head::Array(self.len16()?),
-            0xdd => Head::Array(self.len32()?),
-            0xde => Head::Map(self.len16()?),
-            0xdf => Head::Map(self.len32()?),
-            0xe0..=0xff => Head::Int(i64::from(i8::from_be_bytes([marker]))),
+            Marker::I8 => Head::Int(i64::from(i8::from_be_bytes(self.array()?))),
+            Marker::I16 => Head::Int(i64::from(i16::from_be_bytes(self.array()?))),
+            Marker::I32 => Head::Int(i64::from(i32::from_be_bytes(self.array()?))),
+            Marker::I64 => Head::Int(i64::from_be_bytes(self.array()?)),
+            Marker::FixExt1 => self.ext(1)?,
+            Marker::FixExt2 => self.ext(2)?,
+            Marker::FixExt4 => self.ext(4)?,
+            Marker::FixExt8 => self.ext(8)?,
+            Marker::FixExt16 => self.ext(16)?,
+            Marker::Str8 => Head::Str(self.len8()?),
+            Marker::Str16 => Head::Str(self.len16()?),
+            Marker::Str32 => Head::Str(self.len32()?),
+            Marker::Array16 => Head::Array(self.len16()?),
+            Marker::Array32 => Head::Array(self.len32()?),
+            Marker::Map16 => Head::Map(self.len16()?),
+            Marker::Map32 => Head::Map(self.len32()?),
         })
     }
 
@@ -657,159 +660,84 @@ impl Encoder {
             .map_err(|_| self.error("too large for msgpack (more than 2^32-1 items or bytes)"))
     }
 
-    fn write_int(&mut self, i: i64) {
-        if let Ok(u) = u64::try_from(i) {
-            self.write_uint(u);
-        } else if i >= -32 {
-            self.out.extend_from_slice(&(i as i8).to_be_bytes());
-        } else if let Ok(v) = i8::try_from(i) {
-            self.out.push(0xd0);
-            self.out.extend_from_slice(&v.to_be_bytes());
-        } else if let Ok(v) = i16::try_from(i) {
-            self.out.push(0xd1);
-            self.out.extend_from_slice(&v.to_be_bytes());
-        } else if let Ok(v) = i32::try_from(i) {
-            self.out.push(0xd2);
-            self.out.extend_from_slice(&v.to_be_bytes());
-        } else {
-            self.out.push(0xd3);
-            self.out.extend_from_slice(&i.to_be_bytes());
-        }
+    /// Turns a failed write into an error; writing to a `Vec` cannot fail,
+    /// but the msgpack crate's API is fallible.
+    fn wrote<T, E: std::fmt::Display>(&self, result: Result<T, E>) -> Result<(), CodecError> {
+        result
+            .map(|_| ())
+            .map_err(|e| self.error(format!("msgpack encoding failed: {e}")))
     }
 
-    fn write_uint(&mut self, u: u64) {
-        if u < 0x80 {
-            self.out.push(u as u8);
-        } else if let Ok(v) = u8::try_from(u) {
-            self.out.push(0xcc);
-            self.out.push(v);
-        } else if let Ok(v) = u16::try_from(u) {
-            self.out.push(0xcd);
-            self.out.extend_from_slice(&v.to_be_bytes());
-        } else if let Ok(v) = u32::try_from(u) {
-            self.out.push(0xce);
-            self.out.extend_from_slice(&v.to_be_bytes());
-        } else {
-            self.out.push(0xcf);
-            self.out.extend_from_slice(&u.to_be_bytes());
-        }
+    /// An integer in its most compact form, as go-cty writes them.
+    fn write_int(&mut self, i: i64) -> Result<(), CodecError> {
+        let result = rmp::encode::write_sint(&mut self.out, i);
+        self.wrote(result)
     }
 
-    fn write_f64(&mut self, f: f64) {
-        self.out.push(0xcb);
-        self.out.extend_from_slice(&f.to_be_bytes());
+    fn write_uint(&mut self, u: u64) -> Result<(), CodecError> {
+        let result = rmp::encode::write_uint(&mut self.out, u);
+        self.wrote(result)
+    }
+
+    fn write_f64(&mut self, f: f64) -> Result<(), CodecError> {
+        let result = rmp::encode::write_f64(&mut self.out, f);
+        self.wrote(result)
+    }
+
+    fn write_nil(&mut self) -> Result<(), CodecError> {
+        let result = rmp::encode::write_nil(&mut self.out);
+        self.wrote(result)
+    }
+
+    fn write_bool(&mut self, b: bool) -> Result<(), CodecError> {
+        let result = rmp::encode::write_bool(&mut self.out, b);
+        self.wrote(result)
     }
 
     fn write_str(&mut self, s: &str) -> Result<(), CodecError> {
-        let len = self.length(s.len())?;
-        match len {
-            0..=31 => self.out.push(0xa0 | len as u8),
-            32..=0xff => {
-                self.out.push(0xd9);
-                self.out.push(len as u8);
-            }
-            0x100..=0xffff => {
-                self.out.push(0xda);
-                self.out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xdb);
-                self.out.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        self.out.extend_from_slice(s.as_bytes());
-        Ok(())
+        self.length(s.len())?;
+        let result = rmp::encode::write_str(&mut self.out, s);
+        self.wrote(result)
     }
 
     fn write_bin(&mut self, bytes: &[u8]) -> Result<(), CodecError> {
-        let len = self.length(bytes.len())?;
-        match len {
-            0..=0xff => {
-                self.out.push(0xc4);
-                self.out.push(len as u8);
-            }
-            0x100..=0xffff => {
-                self.out.push(0xc5);
-                self.out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xc6);
-                self.out.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        self.out.extend_from_slice(bytes);
-        Ok(())
+        self.length(bytes.len())?;
+        let result = rmp::encode::write_bin(&mut self.out, bytes);
+        self.wrote(result)
     }
 
     fn write_array_len(&mut self, len: usize) -> Result<(), CodecError> {
         let len = self.length(len)?;
-        match len {
-            0..=15 => self.out.push(0x90 | len as u8),
-            16..=0xffff => {
-                self.out.push(0xdc);
-                self.out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xdd);
-                self.out.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        Ok(())
+        let result = rmp::encode::write_array_len(&mut self.out, len);
+        self.wrote(result)
     }
 
     fn write_map_len(&mut self, len: usize) -> Result<(), CodecError> {
         let len = self.length(len)?;
-        match len {
-            0..=15 => self.out.push(0x80 | len as u8),
-            16..=0xffff => {
-                self.out.push(0xde);
-                self.out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xdf);
-                self.out.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        Ok(())
+        let result = rmp::encode::write_map_len(&mut self.out, len);
+        self.wrote(result)
     }
 
-    /// Writes an extension header in the smallest form, as vmihailenco/msgpack does.
+    /// An extension value; its header takes the smallest form (fixext for
+    /// payloads of 1, 2, 4, 8 or 16 bytes), as vmihailenco/msgpack writes it.
     fn write_ext(&mut self, code: i8, payload: &[u8]) -> Result<(), CodecError> {
         let len = self.length(payload.len())?;
-        match len {
-            1 => self.out.push(0xd4),
-            2 => self.out.push(0xd5),
-            4 => self.out.push(0xd6),
-            8 => self.out.push(0xd7),
-            16 => self.out.push(0xd8),
-            0..=0xff => {
-                self.out.push(0xc7);
-                self.out.push(len as u8);
-            }
-            0x100..=0xffff => {
-                self.out.push(0xc8);
-                self.out.extend_from_slice(&(len as u16).to_be_bytes());
-            }
-            _ => {
-                self.out.push(0xc9);
-                self.out.extend_from_slice(&len.to_be_bytes());
-            }
-        }
-        self.out.extend_from_slice(&code.to_be_bytes());
+        let result = rmp::encode::write_ext_meta(&mut self.out, len, code);
+        self.wrote(result)?;
         self.out.extend_from_slice(payload);
         Ok(())
     }
 
     fn write_number(&mut self, number: &Number) -> Result<(), CodecError> {
         match number {
-            Number::Int(i) => self.write_int(*i),
+            Number::Int(i) => self.write_int(*i)?,
             Number::Float(f) => {
                 if f.is_nan() {
                     return Err(self.error("NaN cannot be encoded as a number"));
                 }
                 match float_to_i64(*f) {
-                    Some(i) => self.write_int(i),
-                    None => self.write_f64(*f),
+                    Some(i) => self.write_int(i)?,
+                    None => self.write_f64(*f)?,
                 }
             }
             Number::Big(text) => {
@@ -819,9 +747,9 @@ impl Encoder {
                     );
                 };
                 if let Some(i) = decimal.to_i64() {
-                    self.write_int(i);
+                    self.write_int(i)?;
                 } else if let Some(f) = decimal.to_exact_f64() {
-                    self.write_f64(f);
+                    self.write_f64(f)?;
                 } else {
                     self.write_str(text)?;
                 }
@@ -832,10 +760,7 @@ impl Encoder {
 
     fn value(&mut self, value: &Value, ty: &Type, depth: usize) -> Result<(), CodecError> {
         match value {
-            Value::Null => {
-                self.out.push(0xc0);
-                return Ok(());
-            }
+            Value::Null => return self.write_nil(),
             Value::Unknown(refinements) => return self.unknown(refinements, ty),
             _ => {}
         }
@@ -852,10 +777,7 @@ impl Encoder {
                 other => Err(self.mismatch(ty, other)),
             },
             Type::Bool => match value {
-                Value::Bool(b) => {
-                    self.out.push(if *b { 0xc3 } else { 0xc2 });
-                    Ok(())
-                }
+                Value::Bool(b) => self.write_bool(*b),
                 other => Err(self.mismatch(ty, other)),
             },
             Type::Number => match value {
@@ -976,9 +898,9 @@ impl Encoder {
         let mut count = 0;
         if let Some(not_null) = r.not_null {
             count += 1;
-            self.write_int(KEY_NULLNESS);
+            self.write_int(KEY_NULLNESS)?;
             // The wire value says "is null".
-            self.out.push(if not_null { 0xc2 } else { 0xc3 });
+            self.write_bool(!not_null)?;
         }
         if let Some(prefix) = &r.string_prefix {
             if *ty != Type::String {
@@ -990,7 +912,7 @@ impl Encoder {
             let prefix = truncate_at_char_boundary(prefix, MAX_PREFIX_LEN);
             if !prefix.is_empty() {
                 count += 1;
-                self.write_int(KEY_STRING_PREFIX);
+                self.write_int(KEY_STRING_PREFIX)?;
                 self.write_str(prefix)?;
             }
         }
@@ -1006,10 +928,10 @@ impl Encoder {
                     )));
                 }
                 count += 1;
-                self.write_int(key);
+                self.write_int(key)?;
                 self.write_array_len(2)?;
                 self.write_number(number)?;
-                self.out.push(if *inclusive { 0xc3 } else { 0xc2 });
+                self.write_bool(*inclusive)?;
             }
         }
         for (key, bound) in [
@@ -1024,8 +946,8 @@ impl Encoder {
                     )));
                 }
                 count += 1;
-                self.write_int(key);
-                self.write_uint(length);
+                self.write_int(key)?;
+                self.write_uint(length)?;
             }
         }
         Ok(count)
