@@ -1,6 +1,7 @@
 //! Fuzzes the JSON DynamicValue decoder (`DynamicValue.json`): any bytes,
-//! decoded against every representative type, must give a value or an error,
-//! and every value decoded must encode to msgpack and survive a round trip.
+//! decoded against every representative type, must give a value or an error;
+//! its JSON parser must agree with an independent one on what is JSON; and
+//! every value decoded must encode to msgpack and survive a round trip.
 
 #![no_main]
 
@@ -9,14 +10,17 @@ use std::sync::OnceLock;
 use libfuzzer_sys::fuzz_target;
 use tfcf::plugin::json_value;
 use tfcf::plugin::types::Type;
-use tfcf_fuzz::{check_value, value_types};
+use tfcf_fuzz::{check_json_grammar, check_value, is_json_syntax_error, value_types};
 
 static TYPES: OnceLock<Vec<Type>> = OnceLock::new();
 
 fuzz_target!(|data: &[u8]| {
+    let mut parsed = true;
     for ty in TYPES.get_or_init(value_types) {
-        if let Ok(value) = json_value::decode(data, ty) {
-            check_value(&value, ty);
+        match json_value::decode(data, ty) {
+            Ok(value) => check_value(&value, ty),
+            Err(error) => parsed &= !(error.path.is_root() && is_json_syntax_error(&error.message)),
         }
     }
+    check_json_grammar(data, parsed);
 });

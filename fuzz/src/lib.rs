@@ -15,10 +15,7 @@ use tfcf::plugin::value::Value;
 /// chooses its own type), the provider's real schemas, and synthetic types
 /// covering every kind of collection, nested objects and tuples.
 pub fn value_types() -> Vec<Type> {
-    let nested = Type::object([
-        ("y", Type::String),
-        ("z", Type::map(Type::Bool)),
-    ]);
+    let nested = Type::object([("y", Type::String), ("z", Type::map(Type::Bool))]);
     vec![
         Type::Dynamic,
         Schema::new("", SsoConnector::attributes()).value_type(),
@@ -72,6 +69,7 @@ pub fn has_refinements(value: &Value) -> bool {
 ///   does not carry its type, so a dynamically-typed value is re-encoded with
 ///   its implied type, which can legitimately fail) or it holds refinements
 ///   (re-encoding a refined number bound can outgrow the 1 KiB payload limit);
+/// * the encoding is one well-formed msgpack item by an independent decoder;
 /// * once encoded, decoding and encoding again gives the same bytes: the
 ///   encoder's output is always accepted by the decoder, and nothing is lost
 ///   or changed by a second trip.
@@ -86,6 +84,7 @@ pub fn check_value(value: &Value, ty: &Type) {
             return;
         }
     };
+    check_msgpack_grammar(&first);
     let again = msgpack::decode(&first, ty).unwrap_or_else(|error| {
         panic!("the encoder's own output does not decode: {error}\nbytes: {first:02x?}")
     });
@@ -95,4 +94,52 @@ pub fn check_value(value: &Value, ty: &Type) {
         first, second,
         "encoding is not stable across a round trip\nvalue: {value:?}\nagain: {again:?}"
     );
+}
+
+/// Checks the msgpack decoder against an independent one (`rmpv`): input the
+/// decoder accepted as a value must be exactly one well-formed msgpack item.
+pub fn check_msgpack_grammar(data: &[u8]) {
+    let mut rest = data;
+    let parsed = rmpv::decode::read_value(&mut rest);
+    assert!(
+        parsed.is_ok(),
+        "accepted input that is not msgpack: {:?}",
+        parsed.err()
+    );
+    assert!(
+        rest.is_empty(),
+        "accepted input with {} bytes after the msgpack item",
+        rest.len()
+    );
+}
+
+/// Checks the JSON parser against an independent one (`serde_json`): the
+/// parser accepted the document exactly when it is JSON, except for the two
+/// documented differences (lone UTF-16 surrogates in `\u` escapes become
+/// U+FFFD, as Go's decoder does, and nesting deeper than serde_json's
+/// recursion limit of 128).
+pub fn check_json_grammar(data: &[u8], parser_accepted: bool) {
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert!(!parser_accepted, "accepted JSON that is not UTF-8");
+        return;
+    };
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => assert!(parser_accepted, "refused valid JSON: {text:?}"),
+        Err(error) => {
+            let message = error.to_string();
+            let documented = message.contains("surrogate")
+                || message.contains("unicode code point")
+                || message.contains("recursion limit");
+            assert!(
+                !parser_accepted || documented,
+                "accepted invalid JSON ({message}): {text:?}"
+            );
+        }
+    }
+}
+
+/// True when a decode error says the input was not JSON at all (rather than
+/// JSON of the wrong shape).
+pub fn is_json_syntax_error(message: &str) -> bool {
+    message.starts_with("invalid JSON")
 }
