@@ -9,9 +9,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::ProviderProcess;
+use support::plugin_client::{configure, ProviderProcess};
 use support::terraform::{text, Terraform, Workspace};
-use support::values::{dynamic, object, provider_config, read_request};
+use support::values::{dynamic, object, read_request};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
 use tfcf::plugin::model::TfObject;
 use tfcf::plugin::msgpack;
@@ -39,25 +39,7 @@ async fn configured(
 ) -> (ProviderProcess, Client) {
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
-    let mut config = vec![
-        ("api_token", Value::from(token)),
-        ("base_url", Value::from(api.url.as_str())),
-    ];
-    config.extend(settings.iter().cloned());
-    let response = client
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.11.4".to_string(),
-            config: Some(provider_config(&config)),
-            client_capabilities: None,
-        })
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
-    );
+    configure(&mut client, &api.url, token, settings).await;
     (provider, client)
 }
 

@@ -10,13 +10,12 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::ProviderProcess;
+use support::plugin_client::{configure, ProviderProcess};
 use support::provider_log;
 use support::terraform::{processes_with_env, Terraform, Workspace};
 use support::values;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::value::Value;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 
@@ -37,23 +36,7 @@ async fn stop_provider_cancels_a_read_in_flight_within_100ms_and_later_reads_wor
     let api = FakeApi::start();
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
-    let configured = client
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.15.5".to_string(),
-            config: Some(values::provider_config(&[
-                ("api_token", Value::from(TOKEN)),
-                ("base_url", Value::from(api.url.as_str())),
-            ])),
-            client_capabilities: None,
-        })
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
-    assert!(
-        configured.diagnostics.is_empty(),
-        "{:?}",
-        configured.diagnostics
-    );
+    configure(&mut client, &api.url, TOKEN, &[]).await;
     api.add_faults(r#"[{"delay_ms":5000,"times":1}]"#);
 
     let mut reader = client.clone();

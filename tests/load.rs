@@ -10,8 +10,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
-use support::plugin_client::ProviderProcess;
-use support::values::{connector_type, provider_config, read_request};
+use support::plugin_client::{configure, ProviderProcess};
+use support::values::{connector_type, read_request};
 use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
@@ -91,23 +91,7 @@ async fn round(clients: &[ProviderClient<Channel>], first: u64, distinct: u64) -
 
 async fn configured_client(provider: &ProviderProcess, api: &FakeApi) -> ProviderClient<Channel> {
     let mut client = ProviderClient::new(provider.channel().await);
-    let response = client
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.15.5".to_string(),
-            config: Some(provider_config(&[
-                ("api_token", Value::from(TOKEN)),
-                ("base_url", Value::from(api.url.as_str())),
-            ])),
-            client_capabilities: None,
-        })
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
-    );
+    configure(&mut client, &api.url, TOKEN, &[]).await;
     client
 }
 

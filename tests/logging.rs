@@ -8,15 +8,13 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::ProviderProcess;
+use support::plugin_client::{configure, ProviderProcess};
 use support::provider_log;
 use support::terraform::{text, Terraform, Workspace};
 use support::values;
 use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::proto::plugin::Empty;
-use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::value::Value;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 const MODULE: &str = "provider.terraform-provider-cloudflare";
@@ -27,23 +25,7 @@ async fn stderr_of_a_read(env: &[(&str, &str)]) -> String {
     let mut provider = ProviderProcess::launch(env);
     let channel = provider.channel().await;
     let mut client = ProviderClient::new(channel.clone());
-    let configured = client
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.15.5".to_string(),
-            config: Some(values::provider_config(&[
-                ("api_token", Value::from(TOKEN)),
-                ("base_url", Value::from(api.url.as_str())),
-            ])),
-            client_capabilities: None,
-        })
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
-    assert!(
-        configured.diagnostics.is_empty(),
-        "{:?}",
-        configured.diagnostics
-    );
+    configure(&mut client, &api.url, TOKEN, &[]).await;
     let read = client
         .read_data_source(values::read_request(ACCOUNT, CONNECTOR))
         .await

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{client_tls, connect, ClientIdentity, ProviderProcess};
+use support::plugin_client::{client_tls, configure, connect, ClientIdentity, ProviderProcess};
 use support::values::{connector_config, connector_type, provider_config, read_request};
 use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
@@ -38,23 +38,7 @@ async fn configured_client(
     token: &str,
 ) -> ProviderClient<tonic::transport::Channel> {
     let mut client = ProviderClient::new(provider.channel().await);
-    let response = client
-        .configure_provider(pb::configure_provider::Request {
-            terraform_version: "1.11.4".to_string(),
-            config: Some(provider_config(&[
-                ("api_token", Value::from(token)),
-                ("base_url", Value::from(api.url.as_str())),
-            ])),
-            client_capabilities: None,
-        })
-        .await
-        .expect("ConfigureProvider")
-        .into_inner();
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
-    );
+    configure(&mut client, &api.url, token, &[]).await;
     client
 }
 

@@ -15,7 +15,12 @@ use tokio::net::UnixStream;
 use tokio_rustls::TlsConnector;
 use tonic::transport::{Channel, Endpoint};
 
+use tfcf::plugin::proto::tfplugin6 as pb;
+use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::value::Value;
+
 use super::terraform::provider_binary;
+use super::values::provider_config;
 
 /// The magic cookie Terraform sets.
 pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
@@ -266,3 +271,35 @@ pub async fn connect(
 /// A byte stream usable by the gRPC client.
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
+
+/// The Terraform version the helpers below report in ConfigureProvider.
+pub const TERRAFORM_VERSION: &str = "1.11.4";
+
+/// Sends ConfigureProvider with `token`, `api_url` as `base_url` and any
+/// `extra` settings, and checks that the provider accepted them.
+pub async fn configure(
+    client: &mut ProviderClient<Channel>,
+    api_url: &str,
+    token: &str,
+    extra: &[(&str, Value)],
+) {
+    let mut settings = vec![
+        ("api_token", Value::from(token)),
+        ("base_url", Value::from(api_url)),
+    ];
+    settings.extend(extra.iter().cloned());
+    let response = client
+        .configure_provider(pb::configure_provider::Request {
+            terraform_version: TERRAFORM_VERSION.to_string(),
+            config: Some(provider_config(&settings)),
+            client_capabilities: None,
+        })
+        .await
+        .expect("ConfigureProvider")
+        .into_inner();
+    assert!(
+        response.diagnostics.is_empty(),
+        "{:?}",
+        response.diagnostics
+    );
+}
