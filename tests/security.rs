@@ -781,7 +781,7 @@ fn hostile_configs() -> Vec<(String, Option<pb::DynamicValue>)> {
             raw([vec![0x91; 100_000], vec![0xc0]].concat()),
         ),
         (
-            "the verification object nested 100,000 deep".into(),
+            "the verification object nested 50,000 deep".into(),
             raw(connector_map(&[(
                 "verification",
                 [[0x81, 0xa1, b'v'].repeat(50_000), vec![0xc0]].concat(),
