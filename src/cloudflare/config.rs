@@ -202,6 +202,11 @@ pub fn check_base_url(value: &str) -> Result<(), String> {
             shown_url(value)
         )
     })?;
+    if !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(
+            "base_url must not contain a user name or password: the provider authenticates with its own credentials, and a URL with secrets in it would end up in logs. Remove the part before '@'.".to_string(),
+        );
+    }
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(format!(
             "base_url must use http or https, not {:?}. Use a value like {DEFAULT_BASE_URL:?}.",
@@ -683,6 +688,9 @@ mod tests {
         assert!(check_base_url("ftp://example.com").is_err());
         assert!(check_base_url("https://example.com/?a=b").is_err());
         assert!(check_base_url("/client/v4").is_err());
+        let with_secret =
+            check_base_url("https://user:pass@api.example.com/client/v4").unwrap_err();
+        assert!(!with_secret.contains("user:pass"), "{with_secret}");
         let huge = format!("https://example.com/?{}", "q".repeat(1 << 20));
         assert!(check_base_url(&huge).is_err_and(|e| e.len() < 400));
     }

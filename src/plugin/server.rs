@@ -115,6 +115,7 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let socket = dir.socket_path();
     let listener = UnixListener::bind(&socket)
         .map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
+    restrict_to_owner(&socket)?;
 
     let service = Arc::new(ProviderService::new(provider));
     let router = router(
@@ -217,6 +218,14 @@ pub async fn router<P: Provider>(
     } else {
         builder.add_service(limited!(v6::server(service)))
     }
+}
+
+/// Makes the socket itself owner-only (0600), a second layer behind its
+/// private directory whatever the process umask.
+fn restrict_to_owner(socket: &std::path::Path) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| format!("could not restrict {}: {e}", socket.display()))
 }
 
 /// Keeps glibc's allocator to one arena. By default every thread that

@@ -278,7 +278,8 @@ impl<P: Provider> ProviderService<P> {
             Diagnostic::error(
                 "Unknown data source",
                 format!(
-                    "This provider has no data source named \"{type_name}\". It serves: {}.",
+                    "This provider has no data source named {:?}. It serves: {}.",
+                    type_name.chars().take(100).collect::<String>(),
                     self.data_sources
                         .keys()
                         .copied()
