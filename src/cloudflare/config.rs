@@ -393,18 +393,12 @@ pub fn resolve(
     terraform_version: &str,
 ) -> Result<Settings, Diagnostics> {
     let mut diags = Diagnostics::new();
-    for name in [
-        "api_token",
-        "api_key",
-        "api_user_service_key",
-        "email",
-        "base_url",
-        "user_agent_operator_suffix",
-        "max_retries",
-        "request_timeout",
-        "rate_limit",
-    ] {
-        if config.attribute(name).is_some_and(|v| !v.is_known()) {
+    let attributes = match config {
+        Value::Object(attributes) => attributes.iter().collect(),
+        _ => Vec::new(),
+    };
+    for (name, value) in attributes {
+        if !value.is_known() {
             diags.push(
                 Diagnostic::error(
                     "Provider configuration not known yet",
@@ -546,6 +540,7 @@ mod tests {
     use std::collections::{BTreeMap, HashMap};
 
     use super::*;
+    use crate::plugin::model::TfObject;
 
     struct FakeEnv(HashMap<&'static str, &'static str>);
 
@@ -560,20 +555,10 @@ mod tests {
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {
-        let mut attrs: BTreeMap<String, Value> = [
-            "api_token",
-            "api_key",
-            "api_user_service_key",
-            "email",
-            "base_url",
-            "user_agent_operator_suffix",
-            "max_retries",
-            "request_timeout",
-            "rate_limit",
-        ]
-        .into_iter()
-        .map(|n| (n.to_string(), Value::Null))
-        .collect();
+        let mut attrs: BTreeMap<String, Value> = ProviderConfig::attributes()
+            .into_iter()
+            .map(|a| (a.name, Value::Null))
+            .collect();
         for (k, v) in pairs {
             attrs.insert(k.to_string(), v.clone());
         }
@@ -733,7 +718,6 @@ mod tests {
 
     #[test]
     fn out_of_range_settings_fail_validation_at_their_attribute() {
-        use crate::plugin::model::TfObject;
         let schema = crate::plugin::schema::Schema::new("", ProviderConfig::attributes());
         for (name, bad) in [
             ("max_retries", Value::from(21_i64)),
