@@ -8,7 +8,7 @@ use serde_json::json;
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::ProviderProcess;
 use support::provider_log;
-use support::terraform::{text, Terraform, Workspace};
+use support::terraform::{Terraform, Workspace};
 use support::values;
 use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin5 as pb;
@@ -291,44 +291,7 @@ fn plan_apply_and_output_under_terraform_over_protocol_5() {
         let connector = format!("sso_connector_id={CONNECTOR}");
         let vars = ["-var", account.as_str(), "-var", connector.as_str()];
 
-        let plan = ws.run(
-            &tf,
-            &[&["plan", "-input=false", "-no-color"][..], &vars].concat(),
-        );
-        let (out, err) = text(&plan);
-        assert!(
-            plan.status.success(),
-            "{}: plan failed\n{out}\n{err}",
-            tf.label
-        );
-        assert!(
-            out.contains("data.cloudflare_sso_connector.this: Read"),
-            "{}: {out}",
-            tf.label
-        );
-        let apply = ws.run(
-            &tf,
-            &[
-                &["apply", "-input=false", "-no-color", "-auto-approve"][..],
-                &vars,
-            ]
-            .concat(),
-        );
-        let (out, err) = text(&apply);
-        assert!(
-            apply.status.success(),
-            "{}: apply failed\n{out}\n{err}",
-            tf.label
-        );
-
-        let output = ws.run(&tf, &["output", "-json", "-no-color"]);
-        let (out, err) = text(&output);
-        assert!(
-            output.status.success(),
-            "{}: output failed\n{err}",
-            tf.label
-        );
-        let outputs: serde_json::Value = serde_json::from_str(&out).expect("output -json");
+        let outputs = ws.plan_apply_output(&tf, &vars, "data.cloudflare_sso_connector.this");
         let expected = json!({
             "account_id": ACCOUNT,
             "sso_connector_id": CONNECTOR,

@@ -38,38 +38,8 @@ fn plan_apply_and_output_every_attribute() {
         let ws = workspace(&api, BASIC);
         let v = vars(ACCOUNT, CONNECTOR);
 
-        let plan = ws.run(&tf, &args(&["plan", "-input=false", "-no-color"], &v));
-        let (out, err) = text(&plan);
-        assert!(
-            plan.status.success(),
-            "{}: plan failed\n{out}\n{err}",
-            tf.label
-        );
-        assert!(
-            out.contains("data.cloudflare_sso_connector.this: Read"),
-            "{}: {out}",
-            tf.label
-        );
-
-        let apply = ws.run(
-            &tf,
-            &args(&["apply", "-input=false", "-no-color", "-auto-approve"], &v),
-        );
-        let (out, err) = text(&apply);
-        assert!(
-            apply.status.success(),
-            "{}: apply failed\n{out}\n{err}",
-            tf.label
-        );
-
-        let output = ws.run(&tf, &["output", "-json", "-no-color"]);
-        let (out, err) = text(&output);
-        assert!(
-            output.status.success(),
-            "{}: output failed\n{err}",
-            tf.label
-        );
-        let json: serde_json::Value = serde_json::from_str(&out).expect("output -json");
+        let v: Vec<&str> = v.iter().map(String::as_str).collect();
+        let json = ws.plan_apply_output(&tf, &v, "data.cloudflare_sso_connector.this");
         let c = &json["connector"]["value"];
         assert_eq!(c["account_id"], ACCOUNT, "{}", tf.label);
         assert_eq!(c["sso_connector_id"], CONNECTOR);

@@ -218,3 +218,51 @@ pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
         })
         .collect()
 }
+
+impl Workspace {
+    /// Runs `plan`, `apply -auto-approve` and `output -json` with `vars`
+    /// (`-var` arguments), asserting that each succeeds and that the plan read
+    /// `data_source`; returns the parsed outputs.
+    pub fn plan_apply_output(
+        &self,
+        terraform: &Terraform,
+        vars: &[&str],
+        data_source: &str,
+    ) -> serde_json::Value {
+        let with_vars = |base: &[&str]| -> Vec<String> {
+            base.iter().chain(vars).map(|s| s.to_string()).collect()
+        };
+        let run = |args: Vec<String>, what: &str| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let output = self.run(terraform, &args);
+            let (out, err) = text(&output);
+            assert!(
+                output.status.success(),
+                "{}: {what} failed\n{out}\n{err}",
+                terraform.label
+            );
+            out
+        };
+        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]), "plan");
+        let read = format!("{data_source}: Read");
+        assert!(
+            plan.contains(&read),
+            "{}: plan did not read {data_source}\n{plan}",
+            terraform.label
+        );
+        run(
+            with_vars(&["apply", "-input=false", "-no-color", "-auto-approve"]),
+            "apply",
+        );
+        let outputs = run(
+            vec!["output".into(), "-json".into(), "-no-color".into()],
+            "output",
+        );
+        serde_json::from_str(&outputs).unwrap_or_else(|e| {
+            panic!(
+                "{}: output -json is not JSON ({e}): {outputs}",
+                terraform.label
+            )
+        })
+    }
+}
