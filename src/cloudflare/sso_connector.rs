@@ -258,6 +258,36 @@ mod tests {
     }
 
     #[test]
+    fn a_null_id_is_a_missing_argument_at_validation_and_at_read() {
+        let config = |id: Value| {
+            let mut attrs: std::collections::BTreeMap<String, Value> = SsoConnector::attributes()
+                .into_iter()
+                .map(|a| (a.name, Value::Null))
+                .collect();
+            attrs.insert(
+                "account_id".into(),
+                Value::from("023e105f4ecef8ad9ca31a8372d0c353"),
+            );
+            attrs.insert("sso_connector_id".into(), id);
+            Value::Object(attrs)
+        };
+        let schema = crate::plugin::schema::Schema::new("", SsoConnector::attributes());
+        let diags = schema.validate(&config(Value::Null));
+        assert_eq!(diags.0[0].summary, "Missing required argument");
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("sso_connector_id"))
+        );
+        let read = SsoConnector::from_attributes(&config(Value::Null), &AttributePath::root())
+            .err()
+            .expect("a null id cannot be read");
+        assert_eq!(read.0[0].summary, "Missing required argument");
+        assert!(!read.0[0].detail.contains("bug"), "{}", read.0[0].detail);
+        assert!(schema.validate(&config(Value::unknown())).is_empty());
+        assert!(schema.validate(&config(Value::from(""))).has_errors());
+    }
+
+    #[test]
     fn wrong_types_in_the_response_are_rejected() {
         assert!(serde_json::from_str::<ApiSsoConnector>(r#"{"enabled":"yes"}"#).is_err());
     }

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
-use crate::plugin::schema::{Attribute, AttributeKind, Nesting};
+use crate::plugin::schema::{missing_required, Attribute, AttributeKind, Nesting};
 use crate::plugin::types::Type;
 use crate::plugin::value::Value;
 
@@ -65,6 +65,9 @@ pub fn doc_text(lines: &[&str]) -> String {
 }
 
 fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics {
+    if value.is_null() && !path.is_root() {
+        return missing_required(path).into();
+    }
     let found = match value {
         Value::Null => "null",
         Value::Unknown(_) => "a value that is not known yet",

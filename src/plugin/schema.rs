@@ -180,6 +180,10 @@ impl Attribute {
     }
 
     fn check(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+        if self.mode == Mode::Required && value.is_null() {
+            diags.push(missing_required(path));
+            return;
+        }
         if !value.is_known() || value.is_null() {
             return;
         }
@@ -210,6 +214,16 @@ impl Attribute {
             }
         }
     }
+}
+
+/// The error for a required argument whose value is null: the user's input
+/// (often a variable left null), never a provider bug.
+pub fn missing_required(path: &AttributePath) -> Diagnostic {
+    Diagnostic::error(
+        "Missing required argument",
+        format!("The argument \"{path}\" is required, but its value is null. Set it to a value; if it comes from a variable, give that variable a value that is not null."),
+    )
+    .at(path.clone())
 }
 
 fn object_type(attributes: &[Attribute]) -> Type {
@@ -288,10 +302,13 @@ impl Schema {
     }
 }
 
-/// A reusable validator for strings, built from a rule function.
+/// The check a [`StringRule`] runs: `Err` carries the diagnostic's detail.
+pub type StringCheck = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+
+/// A reusable validator for strings, built from a rule closure.
 pub struct StringRule {
     description: String,
-    rule: fn(&str) -> Result<(), String>,
+    rule: Box<StringCheck>,
     summary: &'static str,
 }
 
@@ -300,11 +317,11 @@ impl StringRule {
     pub fn new(
         summary: &'static str,
         description: impl Into<String>,
-        rule: fn(&str) -> Result<(), String>,
+        rule: impl Fn(&str) -> Result<(), String> + Send + Sync + 'static,
     ) -> Self {
         Self {
             description: description.into(),
-            rule,
+            rule: Box::new(rule),
             summary,
         }
     }
@@ -325,5 +342,49 @@ impl Validator for StringRule {
                 .at(path.clone())
                 .into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(
+            "",
+            vec![
+                Attribute::new("id", AttributeKind::Typed(Type::String)).required(),
+                Attribute::new("note", AttributeKind::Typed(Type::String)).optional(),
+            ],
+        )
+    }
+
+    fn object(id: Value, note: Value) -> Value {
+        Value::Object([("id".to_string(), id), ("note".to_string(), note)].into())
+    }
+
+    #[test]
+    fn a_null_required_argument_is_the_users_error_at_the_attribute() {
+        let diags = schema().validate(&object(Value::Null, Value::Null));
+        assert_eq!(diags.0.len(), 1, "{diags:?}");
+        let diag = &diags.0[0];
+        assert_eq!(diag.summary, "Missing required argument");
+        assert_eq!(diag.attribute, Some(AttributePath::attribute("id")));
+        assert!(
+            diag.detail.contains("\"id\" is required"),
+            "{}",
+            diag.detail
+        );
+        assert!(!diag.detail.contains("bug"), "{}", diag.detail);
+    }
+
+    #[test]
+    fn unknown_and_set_values_pass_and_optional_nulls_are_fine() {
+        assert!(schema()
+            .validate(&object(Value::unknown(), Value::Null))
+            .is_empty());
+        assert!(schema()
+            .validate(&object(Value::from("x"), Value::Null))
+            .is_empty());
     }
 }
