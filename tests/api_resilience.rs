@@ -698,3 +698,41 @@ data "cloudflare_sso_connectors" "none" {{
         assert!(all.contains("base_url"), "{}: {all}", tf.label);
     }
 }
+
+#[tokio::test]
+async fn compressed_answers_are_decoded_and_others_described_not_retried() {
+    let api = FakeApi::start();
+    let (_p, mut client) = configured(&api, TOKEN, &fast(2, 5)).await;
+    let (diags, _) = read(&mut client, CONNECTOR).await;
+    assert!(diags.is_empty(), "a gzip answer was not decoded: {diags:?}");
+    let requests = api.requests();
+    let asked = requests["requests"][0]["headers"]["accept-encoding"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(asked.contains("gzip"), "{requests}");
+
+    api.reset_requests();
+    api.add_faults(
+        r#"[{"status": 200, "times": 1, "body": "this is not gzip at all", "headers": {"Content-Encoding": "gzip"}}]"#,
+    );
+    let (diags, _) = read(&mut client, "f1740f3ab5b64d3b9ef1d0c9a1b2c3d5").await;
+    let text = one_error(&diags);
+    assert!(text.starts_with("Unreadable response"), "{text}");
+    assert_eq!(api.request_count(), 1, "a corrupt body was retried");
+
+    for status in [200, 400] {
+        api.add_faults(&format!(
+            r#"[{{"status": {status}, "times": 1, "body": "\u0000\u0013\u0007\u0001\u0002\u0003\u0004\u0005", "headers": {{"Content-Encoding": "br"}}}}]"#
+        ));
+        let (diags, _) = read(&mut client, "f1740f3ab5b64d3b9ef1d0c9a1b2c3d6").await;
+        let text = one_error(&diags);
+        assert!(
+            text.contains(
+                "8 bytes compressed with \"br\", an encoding the provider did not ask for"
+            ),
+            "{status}: {text}"
+        );
+        assert!(!text.contains('\u{13}'), "{status}: binary shown: {text:?}");
+    }
+}

@@ -17,7 +17,9 @@ use support::plugin_client::{client_tls, connect, ClientIdentity, ProviderProces
 use support::terraform::{text, Terraform, Workspace};
 use support::values::{connector_type, object, provider_config, provider_type, read_request};
 use tfcf::cloudflare::client::ApiClient;
-use tfcf::cloudflare::config::{self, Credentials, Env};
+use tfcf::cloudflare::config;
+use tfcf::cloudflare::credentials::Credentials;
+use tfcf::cloudflare::env::Env;
 use tfcf::cloudflare::secret::Secret;
 use tfcf::cloudflare::CloudflareProvider;
 use tfcf::plugin::msgpack;

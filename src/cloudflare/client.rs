@@ -1,21 +1,29 @@
 //! The Cloudflare API client: one connection pool per process, authenticated
 //! GETs that are paced by the shared rate limit, retried when the failure is
 //! transient, coalesced and reused through the response cache, with bounded
-//! response bodies and failures turned into diagnostics that say what to do.
+//! (gzip-compressed) response bodies and failures turned into diagnostics that
+//! say what to do. Requests go to the configured origin only: redirects are
+//! refused, and the credentials are removed from anything a server sends back
+//! before it reaches a message or a log line.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
-use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, USER_AGENT};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_ENCODING, LOCATION,
+    USER_AGENT,
+};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
 use crate::cloudflare::cache::ResponseCache;
-use crate::cloudflare::config::{Credentials, Settings, ENV_API_TOKEN};
-use crate::cloudflare::envelope::{self, ResultInfo};
+use crate::cloudflare::config::{Settings, ENV_API_TOKEN};
+use crate::cloudflare::credentials::Credentials;
+use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 use crate::cloudflare::failure;
 use crate::cloudflare::ratelimit::Throttle;
 use crate::cloudflare::retry;
+use crate::cloudflare::secret::Redactor;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
 
@@ -105,6 +113,8 @@ enum BodyError {
 pub struct ApiClient {
     http: reqwest::Client,
     settings: Settings,
+    auth_headers: Option<HeaderMap>,
+    redactor: Redactor,
     throttle: Throttle,
     cache: ResponseCache,
 }
@@ -135,24 +145,45 @@ impl ApiClient {
             .at(AttributePath::attribute("user_agent_operator_suffix"))
         })?;
         headers.insert(USER_AGENT, user_agent);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .default_headers(headers)
             .connect_timeout(CONNECT_TIMEOUT.min(settings.request_timeout))
             .timeout(settings.request_timeout)
             .tcp_nodelay(true)
             .tcp_keepalive(TCP_KEEPALIVE)
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            .build()
-            .map_err(|e| {
+            .redirect(reqwest::redirect::Policy::none())
+            .referer(false)
+            .gzip(true)
+            .deflate(true)
+            .no_proxy();
+        if let Some(proxy) = &settings.proxy {
+            let route = reqwest::Proxy::all(&proxy.url).map_err(|e| {
                 Diagnostic::error(
-                    "Could not create the HTTP client",
-                    format!("The provider could not set up its HTTPS client: {e}. This is unexpected; please report it."),
+                    "Invalid proxy",
+                    format!(
+                        "{} names the proxy {}, which cannot be used ({}). Correct or unset {}.",
+                        proxy.variable,
+                        proxy.shown(),
+                        failure::error_chain(&e),
+                        proxy.variable
+                    ),
                 )
             })?;
+            builder = builder.proxy(route);
+        }
+        let http = builder.build().map_err(|e| {
+            Diagnostic::error(
+                "Could not create the HTTP client",
+                format!("The provider could not set up its HTTPS client: {e}. This is unexpected; please report it."),
+            )
+        })?;
         Ok(Self {
             http,
             throttle: Throttle::new(settings.rate_limit),
             cache: ResponseCache::new(),
+            auth_headers: auth_headers(&settings.credentials)?,
+            redactor: Redactor::new(settings.credentials.values()),
             settings,
         })
     }
@@ -250,18 +281,46 @@ impl ApiClient {
                     path = %path,
                     attempt,
                     duration_ms = millis(started.elapsed()),
-                    error = %failure::error_chain(&e),
+                    error = %self.chain(&e),
                     "Cloudflare API call failed"
                 );
+                if let Some(reason) = failure::certificate_problem(&e) {
+                    return Outcome::Done(Err(failure::certificate(
+                        &reason,
+                        &self.settings.base_url,
+                        context,
+                    )));
+                }
                 return Outcome::Retry {
-                    failure: failure::transport(&e, path, &self.settings.base_url, context),
+                    failure: failure::transport(
+                        &e,
+                        &self.chain(&e),
+                        path,
+                        &self.settings.base_url,
+                        context,
+                    ),
                     server_wait: None,
                     rate_limited: false,
                 };
             }
         };
         let status = response.status();
+        if status.is_redirection() {
+            let location = redirect_target(url, response.headers())
+                .map(|target| self.redactor.text(&target).into_owned());
+            return Outcome::Done(Err(failure::redirected(
+                status,
+                location.as_deref(),
+                path,
+                &self.settings.base_url,
+            )));
+        }
         let server_wait = retry::server_wait(status, response.headers(), SystemTime::now());
+        let undecoded = response
+            .headers()
+            .get(CONTENT_ENCODING)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .filter(|v| !v.trim().eq_ignore_ascii_case("identity"));
         let body = read_capped(response).await;
         tracing::debug!(
             method = "GET",
@@ -276,17 +335,21 @@ impl ApiClient {
             Err(BodyError::TooLarge) => {
                 return Outcome::Done(Err(failure::too_large(path, status)))
             }
+            Err(BodyError::Read(e)) if failure::is_corrupt_encoding(&e) => {
+                return Outcome::Done(Err(failure::undecodable(&self.chain(&e), status, path)))
+            }
             Err(BodyError::Read(e)) => {
                 return Outcome::Retry {
-                    failure: failure::interrupted(&e, status, path, context),
+                    failure: failure::interrupted(&e, &self.chain(&e), status, path, context),
                     server_wait,
                     rate_limited: false,
                 }
             }
         };
-        tracing::trace!(path = %path, body = %envelope::excerpt(&body), "Cloudflare API response body");
+        let shown = || ShownBody::new(&body, undecoded.as_deref(), &self.redactor);
+        tracing::trace!(path = %path, body = %shown().excerpt, "Cloudflare API response body");
         if !status.is_success() {
-            let diag = failure::status(status, &body, path, context, &self.settings.credentials);
+            let diag = failure::status(status, &shown(), path, context, &self.settings.credentials);
             return if retry::is_retryable(status) {
                 Outcome::Retry {
                     failure: diag,
@@ -297,7 +360,25 @@ impl ApiClient {
                 Outcome::Done(Err(diag))
             };
         }
-        Outcome::Done(parse(&body, status, path, context))
+        Outcome::Done(parse(&body).map_err(|e| match e {
+            ParseFailure::NotAnEnvelope(e) => failure::not_an_envelope(
+                path,
+                status,
+                &shown(),
+                &self.redactor.text(&e.to_string()),
+            ),
+            ParseFailure::ReportedFailure => {
+                failure::reported_failure(path, status, &shown().errors, context)
+            }
+            ParseFailure::MissingResult => failure::missing_result(path, status),
+        }))
+    }
+
+    /// An error and its causes on one line, cleaned of credentials.
+    fn chain(&self, error: &reqwest::Error) -> String {
+        self.redactor
+            .text(&failure::error_chain(error))
+            .into_owned()
     }
 
     fn authorize(
@@ -305,13 +386,9 @@ impl ApiClient {
         request: reqwest::RequestBuilder,
         context: &RequestContext,
     ) -> Result<reqwest::RequestBuilder, Diagnostic> {
-        match &self.settings.credentials {
-            Credentials::Token(token) => Ok(request.bearer_auth(token.expose())),
-            Credentials::KeyAndEmail { key, email } => Ok(request
-                .header("X-Auth-Key", sensitive_header(key.expose())?)
-                .header("X-Auth-Email", email.as_str())),
-            Credentials::UserServiceKey(key) => Ok(request.header("X-Auth-User-Service-Key", sensitive_header(key.expose())?)),
-            Credentials::Missing => Err(Diagnostic::error(
+        match &self.auth_headers {
+            Some(headers) => Ok(request.headers(headers.clone())),
+            None => Err(Diagnostic::error(
                 "No Cloudflare credentials",
                 format!(
                     "Reading {} needs an API token with the \"{}\" permission. Set api_token in the provider \"cloudflare\" block, or the {ENV_API_TOKEN} environment variable.",
@@ -322,44 +399,92 @@ impl ApiClient {
     }
 }
 
+/// The headers that carry `credentials`, built once and marked sensitive;
+/// `None` when there are none. A value no header can carry is refused here,
+/// when the provider is configured, so no request is ever built with it.
+fn auth_headers(credentials: &Credentials) -> Result<Option<HeaderMap>, Diagnostic> {
+    let pairs: Vec<(HeaderName, String)> = match credentials {
+        Credentials::Token(token) => vec![(AUTHORIZATION, format!("Bearer {}", token.expose()))],
+        Credentials::KeyAndEmail { key, email } => vec![
+            (
+                HeaderName::from_static("x-auth-key"),
+                key.expose().to_string(),
+            ),
+            (HeaderName::from_static("x-auth-email"), email.clone()),
+        ],
+        Credentials::UserServiceKey(key) => vec![(
+            HeaderName::from_static("x-auth-user-service-key"),
+            key.expose().to_string(),
+        )],
+        Credentials::Missing => return Ok(None),
+    };
+    let mut headers = HeaderMap::new();
+    for (name, value) in pairs {
+        let mut value = HeaderValue::from_str(&value).map_err(|_| {
+            Diagnostic::error(
+                "Invalid credential",
+                format!(
+                    "The {} credential contains characters that cannot be sent in an HTTP header. Check it for stray characters such as a trailing newline.",
+                    credentials.mode()
+                ),
+            )
+        })?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
+    Ok(Some(headers))
+}
+
+/// Why a successful answer's body gave no result.
+enum ParseFailure {
+    /// Not the JSON envelope.
+    NotAnEnvelope(serde_json::Error),
+    /// An envelope that says `success` is not true.
+    ReportedFailure,
+    /// A successful envelope without `result`.
+    MissingResult,
+}
+
 /// Reads a successful answer's envelope; its result and the body size, or why not.
-fn parse<T: DeserializeOwned>(
-    body: &[u8],
-    status: StatusCode,
-    path: &str,
-    context: &RequestContext,
-) -> Result<(ApiResponse<T>, usize), Diagnostic> {
+fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<(ApiResponse<T>, usize), ParseFailure> {
     let parsed: envelope::Envelope<T> =
-        envelope::parse(body).map_err(|e| failure::not_an_envelope(path, status, body, &e))?;
+        envelope::parse(body).map_err(ParseFailure::NotAnEnvelope)?;
     if parsed.success != Some(true) {
-        let errors = parsed.errors.unwrap_or_default();
-        return Err(failure::reported_failure(path, status, &errors, context));
+        return Err(ParseFailure::ReportedFailure);
     }
-    match parsed.result {
-        Some(result) => Ok((
-            ApiResponse {
-                result,
-                result_info: parsed.result_info,
-            },
-            body.len(),
-        )),
-        None => Err(failure::missing_result(path, status)),
+    let result = parsed.result.ok_or(ParseFailure::MissingResult)?;
+    Ok((
+        ApiResponse {
+            result,
+            result_info: parsed.result_info,
+        },
+        body.len(),
+    ))
+}
+
+/// Where a redirect pointed, resolved against the request URL, without any
+/// user name or password, and cut short.
+fn redirect_target(request_url: &str, headers: &HeaderMap) -> Option<String> {
+    const LIMIT: usize = 200;
+    let location = headers.get(LOCATION)?;
+    let location = String::from_utf8_lossy(location.as_bytes());
+    let mut target = reqwest::Url::parse(request_url)
+        .and_then(|base| base.join(&location))
+        .map(|mut url| {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        })
+        .unwrap_or_else(|_| location.into_owned());
+    if let Some((cut, _)) = target.char_indices().nth(LIMIT) {
+        target.truncate(cut);
+        target.push('…');
     }
+    Some(target)
 }
 
 fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
-}
-
-fn sensitive_header(value: &str) -> Result<HeaderValue, Diagnostic> {
-    let mut header = HeaderValue::from_str(value).map_err(|_| {
-        Diagnostic::error(
-            "Invalid credential",
-            "The configured credential contains characters that cannot be sent in an HTTP header. Check it for stray characters.",
-        )
-    })?;
-    header.set_sensitive(true);
-    Ok(header)
 }
 
 /// The path under the base URL, segments and query percent-encoded.
@@ -430,6 +555,48 @@ mod tests {
             ),
             "/l?page=2&q=a%26b%3Dc%20d"
         );
+    }
+
+    #[test]
+    fn credentials_no_header_can_carry_are_refused_when_the_client_is_built() {
+        for credentials in [
+            Credentials::Token(Secret::new("tok\n")),
+            Credentials::KeyAndEmail {
+                key: Secret::new("key"),
+                email: "a@b.c\r\nX-Injected: 1".to_string(),
+            },
+        ] {
+            let err = ApiClient::new(Settings::new(credentials, "https://x.test")).unwrap_err();
+            assert_eq!(err.summary, "Invalid credential");
+        }
+        let headers = auth_headers(&Credentials::Token(Secret::new("tok")))
+            .expect("headers")
+            .expect("some");
+        assert!(headers[AUTHORIZATION].is_sensitive());
+        assert_eq!(headers[AUTHORIZATION], "Bearer tok");
+    }
+
+    #[test]
+    fn redirect_targets_are_resolved_without_user_info_and_cut_short() {
+        let mut headers = HeaderMap::new();
+        headers.insert(LOCATION, HeaderValue::from_static("/elsewhere?x=1"));
+        assert_eq!(
+            redirect_target("http://127.0.0.1:9/client/v4/a", &headers).as_deref(),
+            Some("http://127.0.0.1:9/elsewhere?x=1")
+        );
+        headers.insert(
+            LOCATION,
+            HeaderValue::from_static("https://user:pw@evil.example/x"),
+        );
+        assert_eq!(
+            redirect_target("http://a.test/", &headers).as_deref(),
+            Some("https://evil.example/x")
+        );
+        let long = format!("https://evil.example/{}", "x".repeat(1000));
+        headers.insert(LOCATION, HeaderValue::from_str(&long).expect("header"));
+        let shown = redirect_target("http://a.test/", &headers).expect("target");
+        assert!(shown.chars().count() <= 201, "{shown}");
+        assert_eq!(redirect_target("http://a.test/", &HeaderMap::new()), None);
     }
 
     #[test]

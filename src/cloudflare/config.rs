@@ -4,11 +4,15 @@
 
 use std::time::Duration;
 
+use crate::cloudflare::credentials::{self, Credentials, Origin};
+use crate::cloudflare::env::Env;
 use crate::cloudflare::numeric::{Fraction, NumberRange};
+use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::model::TfObject;
 use crate::plugin::path::AttributePath;
-use crate::plugin::schema::StringRule;
+use crate::plugin::schema::{Schema, StringRule};
 use crate::plugin::value::Value;
 use crate::tf_object;
 
@@ -48,17 +52,17 @@ tf_object! {
     /// The provider configuration block.
     pub struct ProviderConfig {
         /// The API Token for operations. Alternatively, can be configured using the `CLOUDFLARE_API_TOKEN` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints accept API tokens only.
-        api_token: Option<String> => optional().sensitive().validate(credential_text("api_token")),
+        api_token: Option<String> => optional().sensitive().validate(credential_rule("api_token")),
         /// The API key for operations. Alternatively, can be configured using the `CLOUDFLARE_API_KEY` environment variable. API keys are [now considered legacy by Cloudflare](https://developers.cloudflare.com/fundamentals/api/get-started/keys/#limitations), API tokens should be used instead. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. Requires `email`. The SSO connector endpoints reject API keys: use `api_token` for them.
-        api_key: Option<String> => optional().sensitive().validate(credential_text("api_key")),
+        api_key: Option<String> => optional().sensitive().validate(credential_rule("api_key")),
         /// A special Cloudflare API key good for a restricted set of endpoints. Alternatively, can be configured using the `CLOUDFLARE_API_USER_SERVICE_KEY` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints reject it: use `api_token` for them.
-        api_user_service_key: Option<String> => optional().sensitive().validate(credential_text("api_user_service_key")),
+        api_user_service_key: Option<String> => optional().sensitive().validate(credential_rule("api_user_service_key")),
         /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`; ignored, with a warning, alongside `api_token`.
-        email: Option<String> => optional(),
+        email: Option<String> => optional().validate(credential_rule("email")),
         /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
         base_url: Option<String> => optional().validate(base_url_rule()),
-        /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**. Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
-        user_agent_operator_suffix: Option<String> => optional(),
+        /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
+        user_agent_operator_suffix: Option<String> => optional().validate(suffix_rule()),
         /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset` when that is at most 60 s; other errors are never retried. With the default, a read gives up after at most about 30 s of waiting between attempts. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
         max_retries: Option<i64> => optional().validate(max_retries_range()),
         /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
@@ -123,55 +127,71 @@ fn number_setting(
     }
 }
 
-/// A warning when `base_url` would send credentials over plain HTTP to another machine.
-fn plain_http_warning(url: &str, from_env: bool) -> Option<Diagnostic> {
-    let parsed = reqwest::Url::parse(url).ok()?;
-    if parsed.scheme() != "http" {
-        return None;
-    }
-    let host = parsed.host_str()?;
+/// Warnings when `base_url` would send credentials over plain HTTP to another
+/// machine, and when a proxy from the environment would receive them so.
+fn plain_http_warnings(url: &str, from_env: bool, env: &dyn Env) -> Vec<Diagnostic> {
+    let Ok(parsed) = reqwest::Url::parse(url) else {
+        return Vec::new();
+    };
+    let Some(host) = parsed.host_str() else {
+        return Vec::new();
+    };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let loopback = host.eq_ignore_ascii_case("localhost")
-        || bare
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
-    if loopback {
-        return None;
+    if parsed.scheme() != "http" || proxy::is_loopback(bare) {
+        return Vec::new();
     }
     let source = if from_env { ENV_BASE_URL } else { "base_url" };
-    Some(
-        Diagnostic::warning(
-            "Cloudflare credentials would travel unencrypted",
-            format!(
-                "{source} uses plain http to {}, so the API token and every answer would cross the network unencrypted and could be read or changed on the way. Use an https URL; plain http is only safe to a loopback address such as 127.0.0.1.",
-                host
-            ),
-        )
-        .at(AttributePath::attribute("base_url")),
+    let mut warnings = vec![Diagnostic::warning(
+        "Cloudflare credentials would travel unencrypted",
+        format!(
+            "{source} uses plain http to {host}, so the API token and every answer would cross the network unencrypted and could be read or changed on the way. Use an https URL; plain http is only safe to a loopback address such as 127.0.0.1."
+        ),
     )
+    .at(AttributePath::attribute("base_url"))];
+    if let Some(proxy) = proxy::for_url(url, env) {
+        warnings.push(
+            Diagnostic::warning(
+                "Cloudflare credentials would reach a proxy unencrypted",
+                format!(
+                    "{source} uses plain http to {host} and {} sends such requests through the proxy {}, which would receive the credentials in clear text. Use an https URL (the proxy then only relays encrypted traffic), or add {host} to NO_PROXY.",
+                    proxy.variable,
+                    proxy.shown()
+                ),
+            )
+            .at(AttributePath::attribute("base_url")),
+        );
+    }
+    warnings
 }
 
-fn credential_text(name: &'static str) -> StringRule {
-    let rule: fn(&str) -> Result<(), String> = match name {
-        "api_token" => |v| check_credential_text(v, "api_token"),
-        "api_key" => |v| check_credential_text(v, "api_key"),
-        _ => |v| check_credential_text(v, "api_user_service_key"),
-    };
+/// The validator of a credential argument: the rules of [`credentials::check`].
+fn credential_rule(name: &'static str) -> StringRule {
     StringRule::new(
         "Invalid credential",
-        "Must be non-empty and contain no whitespace.",
-        rule,
+        "Must be non-empty printable ASCII with no whitespace.",
+        move |value| credentials::check(value, Origin::Argument(name)),
     )
 }
 
-/// Checks a credential's shape without ever quoting it back.
-fn check_credential_text(value: &str, name: &str) -> Result<(), String> {
-    if value.is_empty() {
-        return Err(format!("{name} is set to an empty string. Remove it to use the environment variable, or set the credential."));
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+fn suffix_rule() -> StringRule {
+    StringRule::new(
+        "Invalid user_agent_operator_suffix",
+        "Must be non-empty printable ASCII.",
+        |value| check_suffix(value, "user_agent_operator_suffix"),
+    )
+}
+
+/// Checks a User-Agent suffix from `source` (the argument or its variable):
+/// text an HTTP header can carry, sent exactly as given.
+pub fn check_suffix(value: &str, source: &str) -> Result<(), String> {
+    if value.trim().is_empty() {
         return Err(format!(
-            "{name} contains whitespace or control characters, which no Cloudflare credential has. If it was read from a file, trim the trailing newline (for example with trimspace())."
+            "{source} is empty. Remove it (or set it to null) to keep the default User-Agent, or set the text to append."
+        ));
+    }
+    if let Some(bad) = value.chars().find(|c| !(c.is_ascii_graphic() || *c == ' ')) {
+        return Err(format!(
+            "{source} contains {bad:?}, but it may hold printable ASCII only (letters, digits, spaces and punctuation), the characters an HTTP User-Agent header carries."
         ));
     }
     Ok(())
@@ -213,7 +233,11 @@ pub fn check_base_url(value: &str) -> Result<(), String> {
             parsed.scheme()
         ));
     }
-    if parsed.host_str().is_none_or(str::is_empty) {
+    let authority = value
+        .split_once(':')
+        .and_then(|(_, rest)| rest.strip_prefix("//"))
+        .and_then(|rest| rest.split(['/', '?', '#']).next());
+    if parsed.host_str().is_none_or(str::is_empty) || authority.is_none_or(str::is_empty) {
         return Err(format!(
             "base_url {} has no host. Use a value like {DEFAULT_BASE_URL:?}.",
             shown_url(value)
@@ -226,36 +250,6 @@ pub fn check_base_url(value: &str) -> Result<(), String> {
         ));
     }
     Ok(())
-}
-
-/// How requests authenticate.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    /// `Authorization: Bearer` with an API token.
-    Token(Secret),
-    /// `X-Auth-Key` and `X-Auth-Email`, the legacy global key.
-    KeyAndEmail {
-        /// The global API key.
-        key: Secret,
-        /// The account email.
-        email: String,
-    },
-    /// `X-Auth-User-Service-Key`.
-    UserServiceKey(Secret),
-    /// Nothing configured: reported when a read needs a credential.
-    Missing,
-}
-
-impl Credentials {
-    /// A short name of the mode, safe to log.
-    pub fn mode(&self) -> &'static str {
-        match self {
-            Credentials::Token(_) => "api_token",
-            Credentials::KeyAndEmail { .. } => "api_key",
-            Credentials::UserServiceKey(_) => "api_user_service_key",
-            Credentials::Missing => "none",
-        }
-    }
 }
 
 /// Everything the API client needs, resolved from configuration and environment.
@@ -273,6 +267,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Requests per second for the whole process; 0 means no limit.
     pub rate_limit: f64,
+    /// The proxy requests go through, chosen from the environment; `None` for none.
+    pub proxy: Option<Proxy>,
 }
 
 impl Settings {
@@ -288,22 +284,8 @@ impl Settings {
             max_retries: DEFAULT_MAX_RETRIES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit: DEFAULT_RATE_LIMIT,
+            proxy: None,
         }
-    }
-}
-
-/// Reads environment variables; a seam so tests need not touch the process environment.
-pub trait Env {
-    /// The variable's value when set and non-empty.
-    fn get(&self, name: &str) -> Option<String>;
-}
-
-/// The real process environment.
-pub struct ProcessEnv;
-
-impl Env for ProcessEnv {
-    fn get(&self, name: &str) -> Option<String> {
-        std::env::var(name).ok().filter(|v| !v.is_empty())
     }
 }
 
@@ -314,57 +296,196 @@ fn known_string(config: &Value, name: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-fn is_set(config: &Value, name: &str) -> bool {
-    config.attribute(name).is_some_and(|v| !v.is_null())
+/// The credential arguments with the environment variables that stand in for them.
+const CREDENTIAL_SETTINGS: [(&str, &str); 3] = [
+    ("api_token", ENV_API_TOKEN),
+    ("api_key", ENV_API_KEY),
+    ("api_user_service_key", ENV_API_USER_SERVICE_KEY),
+];
+
+/// A credential value with where it came from.
+struct Supplied {
+    value: String,
+    origin: Origin,
+    attribute: &'static str,
 }
 
-fn is_known_set(config: &Value, name: &str) -> bool {
-    config
-        .attribute(name)
-        .is_some_and(|v| v.is_known() && !v.is_null())
-}
+impl Supplied {
+    /// The argument's value, else its variable's, else `None`.
+    fn pick(
+        config: &Value,
+        env: &dyn Env,
+        attribute: &'static str,
+        variable: &'static str,
+    ) -> Option<Self> {
+        Self::argument(config, attribute).or_else(|| Self::from_env(env, attribute, variable))
+    }
 
-/// Cross-attribute checks on a configuration that may hold unknowns.
-pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
-    let mut diags = Diagnostics::new();
-    let modes: Vec<&str> = ["api_token", "api_key", "api_user_service_key"]
-        .into_iter()
-        .filter(|name| is_known_set(config, name))
-        .collect();
-    if modes.len() > 1 {
-        for name in &modes[1..] {
-            diags.push(
-                Diagnostic::error(
-                    "Conflicting credentials",
-                    format!(
-                        "Both {} and {name} are set. Set only one of api_token, api_key (with email) or api_user_service_key; the SSO connector endpoints accept api_token only.",
-                        modes[0]
-                    ),
-                )
-                .at(AttributePath::attribute(*name)),
-            );
+    fn argument(config: &Value, attribute: &'static str) -> Option<Self> {
+        known_string(config, attribute).map(|value| Self {
+            value,
+            origin: Origin::Argument(attribute),
+            attribute,
+        })
+    }
+
+    fn from_env(env: &dyn Env, attribute: &'static str, variable: &'static str) -> Option<Self> {
+        env.get(variable).map(|value| Self {
+            value,
+            origin: Origin::Environment(variable),
+            attribute,
+        })
+    }
+
+    /// Checks a value from the environment by the credential rules (argument
+    /// values are checked by their validators); problems go to `diags`.
+    fn check_environment(&self, diags: &mut Diagnostics) {
+        if let Origin::Environment(_) = self.origin {
+            if let Err(detail) = credentials::check(&self.value, self.origin) {
+                diags.push(
+                    Diagnostic::error("Invalid credential", detail)
+                        .at(AttributePath::attribute(self.attribute)),
+                );
+            }
         }
     }
-    if is_known_set(config, "api_key") && !is_set(config, "email") && env.get(ENV_EMAIL).is_none() {
-        diags.push(
-            Diagnostic::error(
-                "Missing email for api_key",
-                format!("api_key must be used together with email. Set email in the provider block or the {ENV_EMAIL} environment variable, or use api_token instead."),
-            )
-            .at(AttributePath::attribute("email")),
-        );
+}
+
+/// The credentials in effect, with every problem found in `diags`: the block's
+/// credential if it sets any, the environment's otherwise; at most one mode;
+/// an email with an API key; every value by the rules of [`credentials::check`].
+fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option<Credentials> {
+    let in_config = CREDENTIAL_SETTINGS
+        .iter()
+        .any(|(attribute, _)| known_string(config, attribute).is_some());
+    let supplied: Vec<Option<Supplied>> = CREDENTIAL_SETTINGS
+        .iter()
+        .map(|&(attribute, variable)| {
+            if in_config {
+                Supplied::argument(config, attribute)
+            } else {
+                Supplied::from_env(env, attribute, variable)
+            }
+        })
+        .collect();
+    let set: Vec<&Supplied> = supplied.iter().flatten().collect();
+    if let [first, others @ ..] = set.as_slice() {
+        for other in others {
+            let diag = Diagnostic::error(
+                "Conflicting credentials",
+                format!(
+                    "Both {} and {} are set. Set only one of api_token, api_key (with email) or api_user_service_key; the SSO connector endpoints accept an API token only.",
+                    first.origin.name(),
+                    other.origin.name()
+                ),
+            );
+            diags.push(match other.origin {
+                Origin::Argument(name) => diag.at(AttributePath::attribute(name)),
+                Origin::Environment(_) => diag,
+            });
+        }
     }
-    if is_known_set(config, "api_token")
-        && is_known_set(config, "email")
-        && !is_set(config, "api_key")
+    for supplied in &set {
+        supplied.check_environment(diags);
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    let email = Supplied::pick(config, env, "email", ENV_EMAIL);
+    let [token, key, service_key] = <[Option<Supplied>; 3]>::try_from(supplied).ok()?;
+    if let Some(token) = token {
+        if matches!(
+            email,
+            Some(Supplied {
+                origin: Origin::Argument(_),
+                ..
+            })
+        ) {
+            diags.push(
+                Diagnostic::warning(
+                    "email is ignored with api_token",
+                    "email is only used with api_key. Remove it to avoid confusion.",
+                )
+                .at(AttributePath::attribute("email")),
+            );
+        }
+        return Some(Credentials::Token(Secret::new(token.value)));
+    }
+    if let Some(key) = key {
+        let Some(email) = email else {
+            diags.push(
+                Diagnostic::error(
+                    "Missing email for api_key",
+                    format!("An API key must be used together with the account email: set email in the provider block or the {ENV_EMAIL} environment variable. Better, use an API token (api_token or {ENV_API_TOKEN})."),
+                )
+                .at(AttributePath::attribute("email")),
+            );
+            return None;
+        };
+        email.check_environment(diags);
+        if diags.has_errors() {
+            return None;
+        }
+        return Some(Credentials::KeyAndEmail {
+            key: Secret::new(key.value),
+            email: email.value,
+        });
+    }
+    if let Some(service_key) = service_key {
+        return Some(Credentials::UserServiceKey(Secret::new(service_key.value)));
+    }
+    Some(Credentials::Missing)
+}
+
+/// The User-Agent suffix in effect (argument, else variable), checked.
+fn suffix(config: &Value, env: &dyn Env) -> Result<Option<String>, Diagnostic> {
+    let Some(suffix) = Supplied::pick(
+        config,
+        env,
+        "user_agent_operator_suffix",
+        ENV_USER_AGENT_OPERATOR_SUFFIX,
+    ) else {
+        return Ok(None);
+    };
+    check_suffix(&suffix.value, suffix.origin.name())
+        .map(|()| Some(suffix.value.trim().to_string()))
+        .map_err(|detail| {
+            Diagnostic::error("Invalid user_agent_operator_suffix", detail)
+                .at(AttributePath::attribute("user_agent_operator_suffix"))
+        })
+}
+
+/// The User-Agent header: the provider and Terraform versions, or, when the
+/// operator gives a suffix, the provider version and the suffix instead of
+/// the Terraform version (as the official provider documents).
+pub fn user_agent(provider_version: &str, terraform_version: &str, suffix: Option<&str>) -> String {
+    match suffix {
+        Some(suffix) => format!("terraform-provider-cloudflare/{provider_version} {suffix}"),
+        None => format!(
+            "terraform-provider-cloudflare/{provider_version} terraform/{terraform_version}"
+        ),
+    }
+}
+
+/// Cross-attribute checks on a configuration that may hold unknowns, and the
+/// environment variables the configuration leaves in effect.
+pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    let credentials_known = CREDENTIAL_SETTINGS
+        .iter()
+        .map(|(attribute, _)| *attribute)
+        .chain(["email"])
+        .all(|name| config.attribute(name).is_none_or(Value::is_known));
+    if credentials_known {
+        credentials(config, env, &mut diags);
+    }
+    if config
+        .attribute("user_agent_operator_suffix")
+        .is_none_or(Value::is_null)
     {
-        diags.push(
-            Diagnostic::warning(
-                "email is ignored with api_token",
-                "email is only used with api_key. Remove it to avoid confusion.",
-            )
-            .at(AttributePath::attribute("email")),
-        );
+        if let Err(diag) = suffix(config, env) {
+            diags.push(diag);
+        }
     }
     for setting in number_settings() {
         if let Err(diag) = number_setting(config, env, setting) {
@@ -375,8 +496,10 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
         Some(v) if !v.is_null() => v.as_str().map(|url| (url.to_string(), false)),
         _ => env.get(ENV_BASE_URL).map(|url| (url, true)),
     };
-    if let Some(warning) = base_url.and_then(|(url, from_env)| plain_http_warning(&url, from_env)) {
-        diags.push(warning);
+    if let Some((url, from_env)) = base_url {
+        for warning in plain_http_warnings(&url, from_env, env) {
+            diags.push(warning);
+        }
     }
     diags
 }
@@ -385,7 +508,8 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
 ///
 /// Configuration wins over environment: if the block sets any credential, the
 /// credential environment variables are ignored; otherwise they are used, and
-/// more than one credential mode in the environment is an error.
+/// more than one credential mode in the environment is an error. Every rule of
+/// validation applies again, so no request is built from a value that skipped it.
 pub fn resolve(
     config: &Value,
     env: &dyn Env,
@@ -411,128 +535,47 @@ pub fn resolve(
     if diags.has_errors() {
         return Err(diags);
     }
-    let from_config = |name: &str| known_string(config, name);
-    let email = from_config("email").or_else(|| env.get(ENV_EMAIL));
-    let config_has_credential = ["api_token", "api_key", "api_user_service_key"]
-        .iter()
-        .any(|name| from_config(name).is_some());
-    let credentials = if config_has_credential {
-        credentials_from(
-            from_config("api_token"),
-            from_config("api_key"),
-            from_config("api_user_service_key"),
-            email,
-            false,
-        )?
-    } else {
-        credentials_from(
-            env.get(ENV_API_TOKEN),
-            env.get(ENV_API_KEY),
-            env.get(ENV_API_USER_SERVICE_KEY),
-            email,
-            true,
-        )?
-    };
-    let base_url = match from_config("base_url").or_else(|| env.get(ENV_BASE_URL)) {
-        Some(url) => {
-            check_base_url(&url).map_err(|detail| {
-                Diagnostics::from(
+    diags.extend(Schema::new("", ProviderConfig::attributes()).validate(config));
+    let credentials = credentials(config, env, &mut diags);
+    let suffix = suffix(config, env)
+        .map_err(|diag| diags.push(diag))
+        .ok()
+        .flatten();
+    let base_url = match known_string(config, "base_url").or_else(|| env.get(ENV_BASE_URL)) {
+        Some(url) => match check_base_url(&url) {
+            Ok(()) => url.trim_end_matches('/').to_string(),
+            Err(detail) => {
+                diags.push(
                     Diagnostic::error("Invalid base_url", detail)
                         .at(AttributePath::attribute("base_url")),
-                )
-            })?;
-            url.trim_end_matches('/').to_string()
-        }
+                );
+                String::new()
+            }
+        },
         None => DEFAULT_BASE_URL.to_string(),
     };
-    let suffix = from_config("user_agent_operator_suffix")
-        .or_else(|| env.get(ENV_USER_AGENT_OPERATOR_SUFFIX));
-    let mut user_agent =
-        format!("terraform-provider-cloudflare/{provider_version} terraform/{terraform_version}");
-    if let Some(suffix) = suffix.filter(|s| !s.trim().is_empty()) {
-        user_agent.push(' ');
-        user_agent.push_str(suffix.trim());
-    }
-    let [retries, timeout, rate] =
-        number_settings().map(|setting| number_setting(config, env, setting));
-    let max_retries = retries
-        .map_err(Diagnostics::from)?
-        .map_or(DEFAULT_MAX_RETRIES, |n| {
-            // The range check above keeps n within 0..=20.
-            n as u32
-        });
-    let request_timeout = timeout
-        .map_err(Diagnostics::from)?
-        .map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64);
-    let rate_limit = rate
-        .map_err(Diagnostics::from)?
-        .unwrap_or(DEFAULT_RATE_LIMIT);
+    let [retries, timeout, rate] = number_settings().map(|setting| {
+        number_setting(config, env, setting)
+            .map_err(|diag| diags.push(diag))
+            .ok()
+            .flatten()
+    });
+    let errors: Diagnostics = diags.into_iter().filter(|d| d.is_error()).collect();
+    let credentials = match credentials {
+        Some(credentials) if errors.is_empty() => credentials,
+        _ => return Err(errors),
+    };
+    // The range check above keeps max_retries within 0..=20.
+    let max_retries = retries.map_or(DEFAULT_MAX_RETRIES, |n| n as u32);
     Ok(Settings {
         credentials,
+        proxy: proxy::for_url(&base_url, env),
         base_url,
-        user_agent,
+        user_agent: user_agent(provider_version, terraform_version, suffix.as_deref()),
         max_retries,
-        request_timeout,
-        rate_limit,
+        request_timeout: timeout.map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64),
+        rate_limit: rate.unwrap_or(DEFAULT_RATE_LIMIT),
     })
-}
-
-fn credentials_from(
-    token: Option<String>,
-    key: Option<String>,
-    service_key: Option<String>,
-    email: Option<String>,
-    from_env: bool,
-) -> Result<Credentials, Diagnostics> {
-    let name = |attr: &str, var: &str| {
-        if from_env {
-            var.to_string()
-        } else {
-            attr.to_string()
-        }
-    };
-    let set: Vec<String> = [
-        (token.is_some(), name("api_token", ENV_API_TOKEN)),
-        (key.is_some(), name("api_key", ENV_API_KEY)),
-        (
-            service_key.is_some(),
-            name("api_user_service_key", ENV_API_USER_SERVICE_KEY),
-        ),
-    ]
-    .into_iter()
-    .filter_map(|(present, n)| present.then_some(n))
-    .collect();
-    if set.len() > 1 {
-        return Err(Diagnostic::error(
-            "Conflicting credentials",
-            format!(
-                "More than one credential is set ({}). Keep only one; the SSO connector endpoints accept an API token only.",
-                set.join(", ")
-            ),
-        )
-        .into());
-    }
-    if let Some(token) = token {
-        return Ok(Credentials::Token(Secret::new(token)));
-    }
-    if let Some(key) = key {
-        return match email {
-            Some(email) => Ok(Credentials::KeyAndEmail {
-                key: Secret::new(key),
-                email,
-            }),
-            None => Err(Diagnostic::error(
-                "Missing email for api_key",
-                format!("An API key needs the account email: set email in the provider block or {ENV_EMAIL}. Better, use an API token (api_token or {ENV_API_TOKEN})."),
-            )
-            .at(AttributePath::attribute("email"))
-            .into()),
-        };
-    }
-    if let Some(service_key) = service_key {
-        return Ok(Credentials::UserServiceKey(Secret::new(service_key)));
-    }
-    Ok(Credentials::Missing)
 }
 
 #[cfg(test)]
@@ -598,11 +641,7 @@ mod tests {
         .expect("settings");
         assert_eq!(s.credentials, Credentials::Token(Secret::new("env-token")));
         assert_eq!(s.base_url, "http://127.0.0.1:9/client/v4");
-        assert!(
-            s.user_agent.ends_with("terraform/1.15.0 ops"),
-            "{}",
-            s.user_agent
-        );
+        assert_eq!(s.user_agent, "terraform-provider-cloudflare/1.0.0 ops");
     }
 
     #[test]
@@ -673,6 +712,19 @@ mod tests {
         assert!(check_base_url("ftp://example.com").is_err());
         assert!(check_base_url("https://example.com/?a=b").is_err());
         assert!(check_base_url("/client/v4").is_err());
+        for no_authority in [
+            "http:///accounts",
+            "https:///client/v4",
+            "http:/host/x",
+            "http:host",
+            "https://?x",
+            "https://#y",
+        ] {
+            assert!(check_base_url(no_authority).is_err(), "{no_authority}");
+        }
+        assert!(check_base_url("http:///accounts")
+            .unwrap_err()
+            .contains("no host"));
         let with_secret =
             check_base_url("https://user:pass@api.example.com/client/v4").unwrap_err();
         assert!(!with_secret.contains("user:pass"), "{with_secret}");
@@ -681,12 +733,105 @@ mod tests {
     }
 
     #[test]
-    fn credential_shape_errors_never_echo_the_value() {
-        let err = check_credential_text("abc def-secret", "api_token").unwrap_err();
-        assert!(!err.contains("secret"));
-        assert!(check_credential_text("", "api_token").is_err());
-        assert!(check_credential_text("cfut_abcdef", "api_token").is_ok());
+    fn credential_arguments_are_checked_by_the_shared_rules() {
+        let schema = Schema::new("", ProviderConfig::attributes());
+        for name in ["api_token", "api_key", "api_user_service_key", "email"] {
+            for bad in ["abc def-secret", "abc-secret\n", "", "sécret"] {
+                let diags = schema.validate(&config(&[(name, Value::from(bad))]));
+                assert!(diags.has_errors(), "{name} = {bad:?}");
+                assert_eq!(diags.0[0].attribute, Some(AttributePath::attribute(name)));
+                assert!(
+                    !diags.0[0].detail.contains("secret"),
+                    "{}",
+                    diags.0[0].detail
+                );
+            }
+        }
+        let newline = schema.validate(&config(&[("api_token", Value::from("tok\n"))]));
+        assert!(newline.0[0].detail.contains("trimspace()"));
     }
+
+    #[test]
+    fn credentials_from_the_environment_follow_the_same_rules_at_validation() {
+        for (variable, value, attribute, hint) in [
+            (
+                ENV_API_TOKEN,
+                "cfut_token\n",
+                "api_token",
+                "Remove the trailing newline from CLOUDFLARE_API_TOKEN",
+            ),
+            (
+                ENV_API_TOKEN,
+                "cfut tok",
+                "api_token",
+                "contains whitespace",
+            ),
+            (
+                ENV_API_USER_SERVICE_KEY,
+                "v1.0-x\r\n",
+                "api_user_service_key",
+                "trailing newline",
+            ),
+        ] {
+            let diags = validate(&config(&[]), &env(&[(variable, value)]));
+            assert!(diags.has_errors(), "{variable}={value:?}");
+            let diag = &diags.0[0];
+            assert_eq!(diag.attribute, Some(AttributePath::attribute(attribute)));
+            assert!(diag.detail.contains(hint), "{}", diag.detail);
+            assert!(resolve(&config(&[]), &env(&[(variable, value)]), "1", "1").is_err());
+        }
+        let email = env(&[(ENV_API_KEY, "k"), (ENV_EMAIL, "a@b.c\r\n")]);
+        let diags = validate(&config(&[]), &email);
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("email"))
+        );
+        assert!(
+            diags.0[0].detail.contains(ENV_EMAIL),
+            "{}",
+            diags.0[0].detail
+        );
+        assert!(resolve(&config(&[]), &email, "1", "1").is_err());
+        // Environment credentials the block overrides are never checked.
+        let overridden = config(&[("api_token", Value::from("good"))]);
+        assert!(!validate(&overridden, &env(&[(ENV_API_TOKEN, "bad\n")])).has_errors());
+        // Nor while a credential argument is unknown.
+        let unknown = config(&[("api_key", Value::unknown())]);
+        assert!(!validate(&unknown, &env(&[(ENV_API_TOKEN, "bad\n")])).has_errors());
+    }
+
+    #[test]
+    fn a_suffix_replaces_the_terraform_version_and_must_be_printable_ascii() {
+        let c = config(&[("user_agent_operator_suffix", Value::from("team-a/ci 1.2"))]);
+        let s = resolve(&c, &env(&[]), "0.1.0", "1.15.5").expect("settings");
+        assert_eq!(
+            s.user_agent,
+            "terraform-provider-cloudflare/0.1.0 team-a/ci 1.2"
+        );
+        assert!(!s.user_agent.contains("1.15.5"));
+        let schema = Schema::new("", ProviderConfig::attributes());
+        for bad in ["équipe", "a\tb", "", "  ", "a\u{7f}"] {
+            let diags =
+                schema.validate(&config(&[("user_agent_operator_suffix", Value::from(bad))]));
+            assert!(diags.has_errors(), "{bad:?}");
+            assert!(resolve(
+                &config(&[("user_agent_operator_suffix", Value::from(bad))]),
+                &env(&[]),
+                "1",
+                "1"
+            )
+            .is_err());
+        }
+        let from_env = env(&[(ENV_USER_AGENT_OPERATOR_SUFFIX, "équipe")]);
+        let diags = validate(&config(&[]), &from_env);
+        assert!(
+            diags.0[0].detail.contains(ENV_USER_AGENT_OPERATOR_SUFFIX),
+            "{}",
+            diags.0[0].detail
+        );
+        assert!(diags.0[0].detail.contains("printable ASCII"));
+    }
+
     #[test]
     fn resilience_settings_default_then_env_then_config() {
         let s = resolve(&config(&[]), &env(&[]), "1", "1").expect("settings");

@@ -1,7 +1,10 @@
-//! The JSON envelope every Cloudflare API v4 response comes in.
+//! The JSON envelope every Cloudflare API v4 response comes in, and how a
+//! response body is shown in error messages.
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+
+use crate::cloudflare::secret::Redactor;
 
 /// One entry of `errors` or `messages`.
 #[derive(Debug, Clone, Deserialize, PartialEq)]
@@ -110,6 +113,69 @@ pub fn excerpt(body: &[u8]) -> String {
     }
 }
 
+/// A response body as error messages show it: the provider's credentials
+/// removed before anything is quoted, and compressed or binary data described
+/// in words instead of quoted as junk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShownBody {
+    /// The Cloudflare errors, when the body is an envelope.
+    pub errors: Vec<ApiMessage>,
+    /// The start of the body, or a description of it.
+    pub excerpt: String,
+}
+
+impl ShownBody {
+    /// Prepares `body` for messages. `undecoded_encoding` is the
+    /// `Content-Encoding` the HTTP client left in place because it cannot
+    /// decode it (it decodes what it asks for: gzip and deflate).
+    pub fn new(body: &[u8], undecoded_encoding: Option<&str>, redactor: &Redactor) -> Self {
+        let described = |excerpt: String| Self {
+            errors: Vec::new(),
+            excerpt,
+        };
+        if let Some(encoding) = undecoded_encoding {
+            return described(format!(
+                "({} bytes compressed with {:?}, an encoding the provider did not ask for and cannot read)",
+                body.len(),
+                excerpt(encoding.as_bytes())
+            ));
+        }
+        if body.starts_with(&[0x1f, 0x8b]) {
+            return described(format!(
+                "({} bytes of gzip-compressed data sent without a Content-Encoding header)",
+                body.len()
+            ));
+        }
+        if is_binary(body) {
+            return described(format!("({} bytes of binary data)", body.len()));
+        }
+        let clean = redactor.bytes(body);
+        Self {
+            errors: errors_of(&clean),
+            excerpt: excerpt(&clean),
+        }
+    }
+}
+
+/// Whether a body's start is not text: invalid UTF-8 (other than a character
+/// cut at the end of the sample) or more than a few control characters.
+fn is_binary(body: &[u8]) -> bool {
+    const SAMPLE: usize = 1024;
+    let sample = &body[..body.len().min(SAMPLE)];
+    let text = match std::str::from_utf8(sample) {
+        Ok(text) => text,
+        Err(e) if e.error_len().is_none() => {
+            std::str::from_utf8(&sample[..e.valid_up_to()]).unwrap_or_default()
+        }
+        Err(_) => return true,
+    };
+    let controls = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    controls * 20 > text.chars().count().max(1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -135,5 +201,37 @@ mod tests {
         assert_eq!(excerpt(b""), "(empty body)");
         let long = vec![b'x'; 10_000];
         assert!(excerpt(&long).chars().count() <= 301);
+    }
+
+    #[test]
+    fn shown_bodies_describe_what_they_cannot_quote() {
+        let none = Redactor::new([]);
+        let json =
+            br#"{"success":false,"errors":[{"code":10000,"message":"Authentication error"}]}"#;
+        let shown = ShownBody::new(json, None, &none);
+        assert_eq!(shown.errors[0].describe(), "[10000] Authentication error");
+        let br = ShownBody::new(&[0x8b, 0x05, 0x80, 0xff, 0x00], Some("br"), &none);
+        assert!(br.excerpt.contains("\"br\""), "{}", br.excerpt);
+        assert!(br.excerpt.contains("did not ask for"), "{}", br.excerpt);
+        let gzip = ShownBody::new(&[0x1f, 0x8b, 0x08, 0x00, 0x41], None, &none);
+        assert!(gzip.excerpt.contains("gzip"), "{}", gzip.excerpt);
+        let binary = ShownBody::new(&[0, 1, 2, 3, 4, 5, 6, 7, 200, 201], None, &none);
+        assert_eq!(binary.excerpt, "(10 bytes of binary data)");
+        let cut_char = "é".repeat(600);
+        assert!(!ShownBody::new(cut_char.as_bytes(), None, &none)
+            .excerpt
+            .contains("binary"));
+    }
+
+    #[test]
+    fn shown_bodies_never_quote_credentials() {
+        let token = "cfut_0123456789abcdefghijklmnopqrstuvwxyzABCD";
+        let echo = format!(
+            r#"{{"success":false,"errors":[{{"code":6003,"message":"bad header Bearer {token}"}}],"echo":"{}{token}"}}"#,
+            "x".repeat(270)
+        );
+        let shown = ShownBody::new(echo.as_bytes(), None, &Redactor::new([token]));
+        assert!(!shown.excerpt.contains("0123456789"), "{}", shown.excerpt);
+        assert!(!shown.errors[0].describe().contains("0123456789"));
     }
 }

@@ -1,14 +1,16 @@
 //! Failed API requests as diagnostics that say what happened and what to do:
-//! transport errors, error statuses, bodies that are not the envelope, and
-//! retries that ran out.
+//! transport errors, untrusted certificates, redirects, error statuses, bodies
+//! that are not the envelope, and retries that ran out. Bodies arrive here
+//! already cleaned of credentials ([`ShownBody`]).
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
 use crate::cloudflare::client::{RequestContext, MAX_BODY_BYTES};
-use crate::cloudflare::config::{Credentials, ENV_API_TOKEN, ENV_MAX_RETRIES};
-use crate::cloudflare::envelope::{self, ApiMessage};
+use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES};
+use crate::cloudflare::credentials::Credentials;
+use crate::cloudflare::envelope::{ApiMessage, ShownBody};
 use crate::plugin::diagnostics::Diagnostic;
 
 /// `[code] message; …` for a list of Cloudflare errors.
@@ -39,9 +41,11 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-/// The request never produced a complete answer: connect failure, timeout, reset.
+/// The request never produced a complete answer: connect failure, timeout,
+/// reset. `chain` is the error's [`error_chain`], cleaned of credentials.
 pub fn transport(
     error: &reqwest::Error,
+    chain: &str,
     path: &str,
     base_url: &str,
     context: &RequestContext,
@@ -59,16 +63,16 @@ pub fn transport(
     Diagnostic::error(
         summary,
         format!(
-            "GET {base_url}{path} failed while reading {}: {}. {hint}",
-            context.what,
-            error_chain(error)
+            "GET {base_url}{path} failed while reading {}: {chain}. {hint}",
+            context.what
         ),
     )
 }
 
-/// The body stopped arriving part-way.
+/// The body stopped arriving part-way; `chain` as for [`transport`].
 pub fn interrupted(
     error: &reqwest::Error,
+    chain: &str,
     status: StatusCode,
     path: &str,
     context: &RequestContext,
@@ -81,9 +85,8 @@ pub fn interrupted(
     Diagnostic::error(
         summary,
         format!(
-            "GET {path} answered {status} but the body could not be read completely while reading {} ({}). Check the network and retry.",
-            context.what,
-            error_chain(error)
+            "GET {path} answered {status} but the body could not be read completely while reading {} ({chain}). Check the network and retry.",
+            context.what
         ),
     )
 }
@@ -99,20 +102,114 @@ pub fn too_large(path: &str, status: StatusCode) -> Diagnostic {
     )
 }
 
-/// A 2xx answer whose body is not the JSON envelope expected.
+/// A 2xx answer whose body is not the JSON envelope expected; `problem` is
+/// the parser's complaint (cleaned of credentials: it may quote the body).
 pub fn not_an_envelope(
     path: &str,
     status: StatusCode,
-    body: &[u8],
-    error: &serde_json::Error,
+    body: &ShownBody,
+    problem: &str,
 ) -> Diagnostic {
     Diagnostic::error(
         "Unexpected response from the Cloudflare API",
         format!(
-            "GET {path} answered {status} but the body is not the expected JSON ({error}). The start of the body was:\n{}\nIf base_url points at a proxy, check that it forwards the API unchanged; otherwise retry later.",
-            envelope::excerpt(body)
+            "GET {path} answered {status} but the body is not the expected JSON ({problem}). The start of the body was:\n{}\nIf base_url points at a proxy, check that it forwards the API unchanged; otherwise retry later.",
+            body.excerpt
         ),
     )
+}
+
+/// A body the HTTP client could not decompress (it said gzip or deflate and
+/// was not); `chain` as for [`transport`].
+pub fn undecodable(chain: &str, status: StatusCode, path: &str) -> Diagnostic {
+    Diagnostic::error(
+        "Unreadable response from the Cloudflare API",
+        format!(
+            "GET {path} answered {status} with a compressed body that could not be decompressed ({chain}). The Cloudflare API compresses correctly, so something between you and it changed the answer: if base_url points at a proxy, check it."
+        ),
+    )
+}
+
+/// A 3xx answer: the provider never follows redirects, since the Cloudflare
+/// API does not send them and following one would send credentials, and trust
+/// the answer of, wherever it points. `location` comes cleaned of credentials.
+pub fn redirected(
+    status: StatusCode,
+    location: Option<&str>,
+    path: &str,
+    base_url: &str,
+) -> Diagnostic {
+    let target = match location {
+        Some(location) => format!("a redirect to {location}"),
+        None => "a redirect without a Location".to_string(),
+    };
+    Diagnostic::error(
+        "Cloudflare API request redirected",
+        format!(
+            "GET {path} answered {status} with {target}. The Cloudflare API never redirects, so the provider does not follow redirects: credentials are sent to base_url ({base_url}) and nowhere else, and only its answers are accepted. Check base_url (CLOUDFLARE_BASE_URL): it may miss a path such as /client/v4, use http where https is meant, or point at a proxy that redirects. If the redirect target is the API endpoint you trust, set base_url to it."
+        ),
+    )
+}
+
+/// The API endpoint's TLS certificate is not trusted: not transient, never retried.
+pub fn certificate(reason: &str, base_url: &str, context: &RequestContext) -> Diagnostic {
+    Diagnostic::error(
+        "Cloudflare API certificate not trusted",
+        format!(
+            "Reading {} failed because the TLS certificate of {base_url} is not trusted: {reason}. This does not pass with time, so the provider did not retry. If your network inspects HTTPS with its own certificate authority (a corporate proxy or firewall), trust that authority: set SSL_CERT_FILE to a PEM file holding the certificate authorities to trust (SSL_CERT_DIR for a directory of them) in the environment terraform runs in. Otherwise check base_url (CLOUDFLARE_BASE_URL).",
+            context.what
+        ),
+    )
+}
+
+/// Why the server's certificate was refused, when that is what failed:
+/// the certificate error anywhere in `error`'s source chain, in words.
+pub fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    use rustls::CertificateError as C;
+    for cause in causes(error) {
+        if let Some(rustls::Error::InvalidCertificate(problem)) = cause.downcast_ref() {
+            return Some(match problem {
+                C::UnknownIssuer => {
+                    "it is not signed by a certificate authority this machine trusts".to_string()
+                }
+                C::NotValidForName | C::NotValidForNameContext { .. } => {
+                    "it is not issued for the host name in base_url".to_string()
+                }
+                C::Expired | C::ExpiredContext { .. } => "it has expired".to_string(),
+                C::NotValidYet | C::NotValidYetContext { .. } => {
+                    "it is not valid yet (check this machine's clock)".to_string()
+                }
+                C::Revoked => "it has been revoked".to_string(),
+                other => format!("{other:?}"),
+            });
+        }
+    }
+    None
+}
+
+/// Whether a body failed to decompress because it is not what its
+/// `Content-Encoding` says, rather than because the connection broke
+/// part-way (which the HTTP client reports as a decoding error too).
+pub fn is_corrupt_encoding(error: &reqwest::Error) -> bool {
+    error.is_decode() && !causes(error).any(|cause| cause.is::<hyper::Error>())
+}
+
+/// `error` and every error under it. An I/O error's `source()` skips the
+/// error it wraps, and TLS and connection errors arrive wrapped in I/O errors
+/// (sometimes twice), so those are unwrapped too.
+fn causes<'e>(
+    error: &'e (dyn std::error::Error + 'static),
+) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
+    let mut next = Some(error);
+    std::iter::from_fn(move || {
+        let current = next?;
+        next = current
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static))
+            .or_else(|| current.source());
+        Some(current)
+    })
 }
 
 /// A 2xx answer whose envelope says `success: false`.
@@ -143,16 +240,15 @@ pub fn missing_result(path: &str, status: StatusCode) -> Diagnostic {
 /// An error status, explained in the user's terms.
 pub fn status(
     status: StatusCode,
-    body: &[u8],
+    body: &ShownBody,
     path: &str,
     context: &RequestContext,
     credentials: &Credentials,
 ) -> Diagnostic {
-    let errors = envelope::errors_of(body);
-    let reported = if errors.is_empty() {
-        format!("the body was: {}", envelope::excerpt(body))
+    let reported = if body.errors.is_empty() {
+        format!("the body was: {}", body.excerpt)
     } else {
-        format!("Cloudflare said: {}", describe_errors(&errors))
+        format!("Cloudflare said: {}", describe_errors(&body.errors))
     };
     let answered = format!("GET {path} answered {status}; {reported}.");
     match status {
@@ -229,6 +325,10 @@ mod tests {
     use crate::cloudflare::secret::Secret;
     use crate::plugin::path::AttributePath;
 
+    fn shown(body: &[u8]) -> ShownBody {
+        ShownBody::new(body, None, &crate::cloudflare::secret::Redactor::new([]))
+    }
+
     fn context() -> RequestContext {
         RequestContext {
             what: "SSO connector \"x\"".to_string(),
@@ -244,7 +344,7 @@ mod tests {
         let body = br#"{"success":false,"errors":[{"code":7003,"message":"Could not route"}]}"#;
         let diag = status(
             StatusCode::NOT_FOUND,
-            body,
+            &shown(body),
             "/p",
             &context(),
             &Credentials::Missing,
@@ -261,7 +361,7 @@ mod tests {
     fn forbidden_names_the_permission_and_token_only_rule() {
         let diag = status(
             StatusCode::FORBIDDEN,
-            b"{}",
+            &shown(b"{}"),
             "/p",
             &context(),
             &Credentials::KeyAndEmail {
@@ -285,7 +385,7 @@ mod tests {
     fn html_errors_show_the_start_of_the_body() {
         let diag = status(
             StatusCode::BAD_GATEWAY,
-            b"<html><title>502 Bad Gateway</title></html>",
+            &shown(b"<html><title>502 Bad Gateway</title></html>"),
             "/p",
             &context(),
             &Credentials::Missing,
@@ -297,7 +397,9 @@ mod tests {
     fn exhausted_retries_report_attempts_time_and_the_last_answer() {
         let last = status(
             StatusCode::INTERNAL_SERVER_ERROR,
-            br#"{"success":false,"errors":[{"code":10001,"message":"Internal server error"}]}"#,
+            &shown(
+                br#"{"success":false,"errors":[{"code":10001,"message":"Internal server error"}]}"#,
+            ),
             "/p",
             &context(),
             &Credentials::Missing,

@@ -4,10 +4,13 @@
 pub mod cache;
 pub mod client;
 pub mod config;
+pub mod credentials;
+pub mod env;
 pub mod envelope;
 pub mod failure;
 pub mod ids;
 pub mod numeric;
+pub mod proxy;
 pub mod ratelimit;
 pub mod retry;
 pub mod secret;
@@ -18,7 +21,8 @@ pub mod timestamp;
 use async_trait::async_trait;
 
 use crate::cloudflare::client::ApiClient;
-use crate::cloudflare::config::{ProcessEnv, ProviderConfig};
+use crate::cloudflare::config::ProviderConfig;
+use crate::cloudflare::env::ProcessEnv;
 use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::model::TfObject;
 use crate::plugin::provider::{ConfigureRequest, DataSources, Provider};

@@ -54,6 +54,11 @@ impl FakeApi {
         Self { child, url, addr }
     }
 
+    /// The `127.0.0.1:port` it listens on.
+    pub fn addr(&self) -> &str {
+        &self.addr
+    }
+
     /// Sends a control request; returns the status and body.
     pub fn control(&self, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
         let mut stream = TcpStream::connect(&self.addr).expect("connect to the fake API");

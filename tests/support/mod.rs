@@ -8,4 +8,5 @@ pub mod fake_api;
 pub mod plugin_client;
 pub mod provider_log;
 pub mod terraform;
+pub mod tls_server;
 pub mod values;

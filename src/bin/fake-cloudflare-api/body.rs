@@ -196,6 +196,14 @@ pub fn json<T: serde::Serialize + ?Sized>(status: StatusCode, value: &T) -> Resp
     json_bytes(status, to_json_bytes(value))
 }
 
+/// `bytes` gzip-compressed, or `None` on the (practically impossible) failure.
+pub fn gzip(bytes: &[u8]) -> Option<Vec<u8>> {
+    use std::io::Write;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).ok()?;
+    encoder.finish().ok()
+}
+
 /// Serializes `value`; on the (practically impossible) failure, a JSON error object.
 pub fn to_json_bytes<T: serde::Serialize + ?Sized>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value)

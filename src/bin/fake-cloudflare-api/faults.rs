@@ -31,6 +31,10 @@ pub enum FaultKind {
     Html,
     /// Stream a valid-looking JSON body larger than 11 MiB.
     Oversize,
+    /// Answer (400 unless `status` says otherwise) with the request's headers
+    /// echoed verbatim, secrets included, as a misbehaving proxy does: in
+    /// `body` where it says `{headers}`, or in an error envelope's message.
+    EchoHeaders,
 }
 
 impl FaultKind {
@@ -43,6 +47,7 @@ impl FaultKind {
             FaultKind::TruncateJson => "truncate_json",
             FaultKind::Html => "html",
             FaultKind::Oversize => "oversize",
+            FaultKind::EchoHeaders => "echo_headers",
         }
     }
 }

@@ -4,7 +4,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
-use hyper::header::{HeaderName, HeaderValue, CONTENT_LENGTH};
+use hyper::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH,
+};
 use hyper::{Method, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
 use serde::Serialize;
@@ -313,14 +315,40 @@ fn status_or(code: Option<u16>, default: StatusCode) -> StatusCode {
         .unwrap_or(default)
 }
 
-/// Applies a fault rule; `normal` computes the real answer when the rule needs it.
+/// The request's headers as `name: value; …`, secrets and all.
+pub fn echoed(headers: &HeaderMap) -> String {
+    headers
+        .iter()
+        .map(|(name, value)| format!("{name}: {}", String::from_utf8_lossy(value.as_bytes())))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Applies a fault rule; `normal` computes the real answer when the rule
+/// needs it; `headers` are the request's, for rules that echo them.
 fn apply_fault(
     rule: &FaultRule,
     route_path: &str,
+    headers: &str,
     normal: impl FnOnce() -> Reply,
 ) -> Result<Response<ResponseBody>, ResetConnection> {
     Ok(match rule.kind {
         FaultKind::Reset => return Err(ResetConnection),
+        FaultKind::EchoHeaders => {
+            let status = status_or(rule.status, StatusCode::BAD_REQUEST);
+            match &rule.body {
+                Some(template) => {
+                    body::json_bytes(status, template.replace("{headers}", headers).into_bytes())
+                }
+                None => {
+                    let reply = failure(
+                        status,
+                        vec![msg(6003, format!("Invalid request headers: {headers}"))],
+                    );
+                    body::json_bytes(reply.status, reply.body)
+                }
+            }
+        }
         FaultKind::Html => {
             let status = status_or(rule.status, StatusCode::BAD_GATEWAY);
             body::response(status, "text/html", ResponseBody::full(html_page(status)))
@@ -371,7 +399,29 @@ fn apply_fault(
     })
 }
 
-/// Handles one API request: records it, applies any fault, answers.
+/// Whether the client asked for gzip (`Accept-Encoding: gzip`, not refused with `q=0`).
+pub fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            parts
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case("gzip"))
+                && parts.all(|p| {
+                    !matches!(
+                        p.replace(' ', "").as_str(),
+                        "q=0" | "q=0.0" | "q=0.00" | "q=0.000"
+                    )
+                })
+        })
+}
+
+/// Handles one API request: records it, applies any fault, answers (gzip-compressed
+/// when the client asks, as the real API does).
 pub async fn handle(
     state: &AppState,
     req: Request<Incoming>,
@@ -385,6 +435,15 @@ pub async fn handle(
         None => path.clone(),
     };
     let fault = lock(&state.faults).take(method.as_str(), &target);
+    let echo = if fault
+        .as_ref()
+        .is_some_and(|f| f.kind == FaultKind::EchoHeaders)
+    {
+        echoed(req.headers())
+    } else {
+        String::new()
+    };
+    let gzip = fault.is_none() && accepts_gzip(req.headers());
     let record = RequestRecord::new(
         method.as_str(),
         &path,
@@ -404,11 +463,19 @@ pub async fn handle(
     let mut resp = match &fault {
         None => {
             let reply = normal();
-            body::json_bytes(reply.status, reply.body)
+            match gzip.then(|| body::gzip(&reply.body)).flatten() {
+                Some(compressed) => {
+                    let mut resp = body::json_bytes(reply.status, compressed);
+                    resp.headers_mut()
+                        .insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+                    resp
+                }
+                None => body::json_bytes(reply.status, reply.body),
+            }
         }
         Some(rule) => {
             let route_path = path.strip_prefix(API_PREFIX).unwrap_or(&path);
-            apply_fault(rule, route_path, normal)?
+            apply_fault(rule, route_path, &echo, normal)?
         }
     };
     let headers = resp.headers_mut();
@@ -541,6 +608,30 @@ mod tests {
             &bearer("t"),
         );
         assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    }
+
+    #[test]
+    fn gzip_is_sent_only_when_asked_for() {
+        let with = |value: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(ACCEPT_ENCODING, HeaderValue::from_static(value));
+            accepts_gzip(&h)
+        };
+        assert!(with("gzip"));
+        assert!(with("deflate, GZIP;q=0.5"));
+        assert!(!with("br"));
+        assert!(!with("gzip;q=0"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn echoed_headers_include_secrets_verbatim() {
+        let mut h = HeaderMap::new();
+        h.insert("authorization", HeaderValue::from_static("Bearer tok-123"));
+        h.insert("x-auth-key", HeaderValue::from_static("key-456"));
+        let text = echoed(&h);
+        assert!(text.contains("authorization: Bearer tok-123"), "{text}");
+        assert!(text.contains("x-auth-key: key-456"), "{text}");
     }
 
     #[test]
