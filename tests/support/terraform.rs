@@ -130,6 +130,19 @@ impl Workspace {
             .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
     }
 
+    /// Runs `terraform <args>`, asserts that it succeeds and returns its stdout.
+    pub fn run_ok(&self, terraform: &Terraform, args: &[&str]) -> String {
+        let output = self.run(terraform, args);
+        let (out, err) = text(&output);
+        assert!(
+            output.status.success(),
+            "{}: terraform {} failed\n{out}\n{err}",
+            terraform.label,
+            args.join(" ")
+        );
+        out
+    }
+
     /// The command `terraform <args>` in this workspace, to spawn and control.
     pub fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
         let mut command = Command::new(&terraform.program);
@@ -166,6 +179,28 @@ impl Workspace {
         .expect("write wrapper");
         std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755))
             .expect("make wrapper executable");
+    }
+
+    /// Replaces the CLI configuration (e.g. with a filesystem mirror's).
+    pub fn set_cli_config(&self, config: &str) {
+        std::fs::write(self.dir.path().join("terraform.rc"), config).expect("write CLI config");
+    }
+
+    /// Adds a dev_overrides entry sending `address` to the built provider too,
+    /// for configurations that name it under another source address.
+    pub fn override_address(&self, address: &str) {
+        let path = self.dir.path().join("terraform.rc");
+        let config = std::fs::read_to_string(&path).expect("read CLI config");
+        let entry = format!(
+            "  dev_overrides {{\n    \"{address}\" = \"{}\"\n",
+            self.plugins_dir().display()
+        );
+        let updated = config.replacen("  dev_overrides {\n", &entry, 1);
+        assert_ne!(
+            config, updated,
+            "the CLI configuration has no dev_overrides"
+        );
+        std::fs::write(&path, updated).expect("write CLI config");
     }
 
     /// Path of a file in the work directory.
@@ -232,32 +267,24 @@ impl Workspace {
         let with_vars = |base: &[&str]| -> Vec<String> {
             base.iter().chain(vars).map(|s| s.to_string()).collect()
         };
-        let run = |args: Vec<String>, what: &str| {
+        let run = |args: Vec<String>| {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let output = self.run(terraform, &args);
-            let (out, err) = text(&output);
-            assert!(
-                output.status.success(),
-                "{}: {what} failed\n{out}\n{err}",
-                terraform.label
-            );
-            out
+            self.run_ok(terraform, &args)
         };
-        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]), "plan");
+        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]));
         let read = format!("{data_source}: Read");
         assert!(
             plan.contains(&read),
             "{}: plan did not read {data_source}\n{plan}",
             terraform.label
         );
-        run(
-            with_vars(&["apply", "-input=false", "-no-color", "-auto-approve"]),
+        run(with_vars(&[
             "apply",
-        );
-        let outputs = run(
-            vec!["output".into(), "-json".into(), "-no-color".into()],
-            "output",
-        );
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+        ]));
+        let outputs = self.run_ok(terraform, &["output", "-json", "-no-color"]);
         serde_json::from_str(&outputs).unwrap_or_else(|e| {
             panic!(
                 "{}: output -json is not JSON ({e}): {outputs}",
