@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use support::plugin_client::connect;
-use support::terraform::{provider_binary, text, Terraform, Workspace};
+use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::proto::plugin::Empty;
 use tfcf::plugin::proto::tfplugin6 as pb;
@@ -329,7 +329,7 @@ fn with_another_address_terraform_attaches_by_that_address() {
         let (out, err) = text(&plan);
         assert!(!plan.status.success(), "{}: {out}", tf.label);
         assert!(
-            err.contains(&format!(
+            one_line(&err).contains(&format!(
                 "provider {RECOMMENDED_ADDRESS}: required by this configuration but no version is selected"
             )),
             "{}: {err}",

@@ -222,6 +222,12 @@ pub fn text(output: &Output) -> (String, String) {
     )
 }
 
+/// Text with every run of whitespace made one space, for matching Terraform
+/// messages whatever width it wrapped them at.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Process ids of live processes whose environment holds `KEY=VALUE` exactly:
 /// how a test finds the provider processes a Terraform run started (Terraform
 /// passes its environment on), wherever their executable lives.
