@@ -21,6 +21,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+script_name=demo
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
 

@@ -22,23 +22,12 @@
 # the mirror only complete (written next to it, then renamed into place).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script_name=install
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
 
 usage() {
   sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-}
-
-# Bad input: the reason, a pointer to the usage, exit status 2.
-usage_error() {
-  echo "install: $1" >&2
-  echo "run scripts/install.sh --help for the usage" >&2
-  exit 2
-}
-
-fail() {
-  echo "install: $1" >&2
-  exit 1
 }
 
 # The value of option $1, given as the next argument $2 ($3 = arguments left).

@@ -1,7 +1,21 @@
 # Facts about the provider shared by install.sh, release.sh and demo.sh: its
-# name, type and version, Terraform's name for this machine's platform, and the
-# check of a provider source address. Sourced, not run; every function prints
-# its answer on stdout, or an error on stderr and returns non-zero.
+# name, type and version, Terraform's name for this machine's platform, the
+# check of a provider source address, building it, and the scripts' error
+# exits. Sourced, not run, after setting script_name; the other functions
+# print their answer on stdout, or an error on stderr and return non-zero.
+
+# Bad input: the reason, a pointer to the usage, exit status 2.
+usage_error() {
+  echo "$script_name: $1" >&2
+  echo "run scripts/$script_name.sh --help for the usage" >&2
+  exit 2
+}
+
+# A failure that is not the arguments' fault: the reason, exit status 1.
+fail() {
+  echo "$script_name: $1" >&2
+  exit 1
+}
 
 # The default source address: the official provider's, which this one replaces.
 DEFAULT_SOURCE=registry.terraform.io/cloudflare/cloudflare

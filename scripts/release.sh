@@ -17,22 +17,12 @@
 #   --binary P   package P as this machine's binary without building (it must report the Cargo version)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+script_name=release
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
 
 usage() {
   sed -n '13,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-}
-
-usage_error() {
-  echo "release: $1" >&2
-  echo "run scripts/release.sh --help for the usage" >&2
-  exit 2
-}
-
-fail() {
-  echo "release: $1" >&2
-  exit 1
 }
 
 # The protocol versions the binary serves, for the manifest.

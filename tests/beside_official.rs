@@ -50,21 +50,7 @@ fn point_providers_at(ws: &Workspace, official: &FakeApi, ours: &FakeApi) {
 }
 
 fn apply(tf: &Terraform, ws: &Workspace) -> Value {
-    let account = format!("account_id={ACCOUNT}");
-    let connector = format!("sso_connector_id={CONNECTOR}");
-    let out = ws.run_ok(
-        tf,
-        &[
-            "apply",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-            "-var",
-            &account,
-            "-var",
-            &connector,
-        ],
-    );
+    let out = ws.run_ok_for_connector(tf, &["apply", "-input=false", "-no-color", "-auto-approve"]);
     assert!(
         out.contains("Resources: 0 added, 0 changed, 0 destroyed."),
         "{}: data sources only, nothing to change\n{out}",

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use support::plugin_client::connect;
 use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
@@ -198,24 +198,7 @@ fn terraform_attaches_through_tf_reattach_providers_and_ctrl_c_stops_it() {
         std::fs::remove_file(ws.plugins_dir().join("terraform-provider-cloudflare"))
             .expect("remove the provider from dev_overrides");
         ws.set_env("TF_REATTACH_PROVIDERS", &provider.reattach);
-        let plan = ws.run(
-            tf,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &format!("account_id={ACCOUNT}"),
-                "-var",
-                &format!("sso_connector_id={CONNECTOR}"),
-            ],
-        );
-        let (out, err) = text(&plan);
-        assert!(
-            plan.status.success(),
-            "{}: plan failed\n{out}\n{err}",
-            tf.label
-        );
+        let out = ws.run_ok_for_connector(tf, &["plan", "-input=false", "-no-color"]);
         assert!(
             out.contains("data.cloudflare_sso_connector.this: Read"),
             "{}: {out}",
@@ -287,18 +270,7 @@ fn with_another_address_terraform_attaches_by_that_address() {
         std::fs::remove_file(ws.plugins_dir().join("terraform-provider-cloudflare"))
             .expect("remove the provider from dev_overrides");
         ws.set_env("TF_REATTACH_PROVIDERS", &provider.reattach);
-        let out = ws.run_ok(
-            tf,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &format!("account_id={ACCOUNT}"),
-                "-var",
-                &format!("sso_connector_id={CONNECTOR}"),
-            ],
-        );
+        let out = ws.run_ok_for_connector(tf, &["plan", "-input=false", "-no-color"]);
         assert!(
             out.contains("data.cloudflare_sso_connector.this: Read complete"),
             "{}: {out}",
@@ -312,20 +284,7 @@ fn with_another_address_terraform_attaches_by_that_address() {
     if let Some(tf) = terraforms.first() {
         let mut ws = Workspace::new(&beside_configuration());
         ws.set_env("TF_REATTACH_PROVIDERS", &default.reattach);
-        let account = format!("account_id={ACCOUNT}");
-        let connector = format!("sso_connector_id={CONNECTOR}");
-        let plan = ws.run(
-            tf,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &account,
-                "-var",
-                &connector,
-            ],
-        );
+        let plan = ws.run_for_connector(tf, &["plan", "-input=false", "-no-color"]);
         let (out, err) = text(&plan);
         assert!(!plan.status.success(), "{}: {out}", tf.label);
         assert!(

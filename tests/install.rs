@@ -11,7 +11,7 @@ use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{
     cli_config_block, install_ok, platform, repo, script, utf8, OFFICIAL_ADDRESS,
     RECOMMENDED_ADDRESS, VERSION,
@@ -72,14 +72,7 @@ fn install_script_lays_out_the_mirror_at_the_cargo_version() -> TestResult {
 #[test]
 fn install_script_refuses_a_binary_of_another_version() -> TestResult {
     let dir = tempfile::tempdir()?;
-    let fake = dir.path().join("terraform-provider-cloudflare");
-    fs::write(
-        &fake,
-        "#!/bin/sh\necho terraform-provider-cloudflare 999.0.0\n",
-    )?;
-    let mut permissions = fs::metadata(&fake)?.permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    fs::set_permissions(&fake, permissions)?;
+    let fake = support::mirror::fake_provider(dir.path(), "999.0.0");
     let mirror = dir.path().join("mirror");
     let output = script("install.sh", &["--binary", utf8(&fake), utf8(&mirror)]);
     let (_, err) = text(&output);
@@ -140,26 +133,7 @@ fn terraform_init_and_plan_use_the_mirror_without_dev_overrides() -> TestResult 
             tf.label
         );
 
-        let account = format!("account_id={ACCOUNT}");
-        let connector = format!("sso_connector_id={CONNECTOR}");
-        let plan = ws.run(
-            &tf,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &account,
-                "-var",
-                &connector,
-            ],
-        );
-        let (out, err) = text(&plan);
-        assert!(
-            plan.status.success(),
-            "{}: plan failed\n{out}\n{err}",
-            tf.label
-        );
+        let out = ws.run_ok_for_connector(&tf, &["plan", "-input=false", "-no-color"]);
         assert!(
             out.contains("data.cloudflare_sso_connector.this: Read complete"),
             "{}: {out}",

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{
     cli_config_block, install_ok, platform, repo, script, utf8, OFFICIAL_ADDRESS,
     RECOMMENDED_ADDRESS, VERSION,
@@ -117,25 +117,21 @@ fn basic_under(address: &str) -> String {
     moved
 }
 
+/// examples/basic with its provider under `address`, installed by `cli_config`, reading `api`.
+fn mirror_workspace(address: &str, cli_config: &str, api: &FakeApi) -> Workspace {
+    let mut ws = Workspace::new(&basic_under(address));
+    ws.set_cli_config(cli_config);
+    ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+    ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+    ws
+}
+
 fn init(tf: &Terraform, ws: &Workspace) -> String {
     ws.run_ok(tf, &["init", "-input=false", "-no-color"])
 }
 
 fn plan_reads(tf: &Terraform, ws: &Workspace) {
-    let account = format!("account_id={ACCOUNT}");
-    let connector = format!("sso_connector_id={CONNECTOR}");
-    let out = ws.run_ok(
-        tf,
-        &[
-            "plan",
-            "-input=false",
-            "-no-color",
-            "-var",
-            &account,
-            "-var",
-            &connector,
-        ],
-    );
+    let out = ws.run_ok_for_connector(tf, &["plan", "-input=false", "-no-color"]);
     assert!(
         out.contains("data.cloudflare_sso_connector.this: Read complete"),
         "{}: {out}",
@@ -177,10 +173,7 @@ fn terraform_installs_the_release_zip_from_the_packed_mirror_and_locks_it() {
 
     for tf in Terraform::all() {
         let api = FakeApi::start();
-        let mut ws = Workspace::new(&basic_under(RECOMMENDED_ADDRESS));
-        ws.set_cli_config(&cli_config);
-        ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
-        ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+        let ws = mirror_workspace(RECOMMENDED_ADDRESS, &cli_config, &api);
 
         let out = init(&tf, &ws);
         assert!(
@@ -260,10 +253,7 @@ fn a_release_zip_installs_under_the_default_address_or_another_type() {
     let cli_config = cli_config_block(&printed);
     for tf in Terraform::all() {
         let api = FakeApi::start();
-        let mut ws = Workspace::new(&basic_under(other));
-        ws.set_cli_config(&cli_config);
-        ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
-        ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+        let ws = mirror_workspace(other, &cli_config, &api);
         let out = init(&tf, &ws);
         assert!(
             out.contains(&format!("Installed {other} v{VERSION}")),
@@ -278,15 +268,7 @@ fn a_release_zip_installs_under_the_default_address_or_another_type() {
 fn release_script_refuses_bad_input_and_writes_nothing() {
     let dir = tempfile::tempdir().expect("temp dir");
     let out_dir = dir.path().join("dist");
-    let fake = dir.path().join("terraform-provider-cloudflare");
-    fs::write(
-        &fake,
-        "#!/bin/sh\necho terraform-provider-cloudflare 999.0.0\n",
-    )
-    .expect("write");
-    let mut permissions = fs::metadata(&fake).expect("stat").permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
-    fs::set_permissions(&fake, permissions).expect("chmod");
+    let fake = support::mirror::fake_provider(dir.path(), "999.0.0");
     let binary = utf8(provider_binary());
     let out = utf8(&out_dir);
     for (args, code, needle) in [

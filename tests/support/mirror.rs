@@ -74,6 +74,21 @@ pub fn install_binary(mirror: &Path, address: &str, version: Option<&str>) -> St
     install_ok(&args)
 }
 
+/// An executable in `dir` that claims to be this provider at `version`, for
+/// checking that the scripts refuse a binary of another version.
+pub fn fake_provider(dir: &Path, version: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let fake = dir.join("terraform-provider-cloudflare");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\necho terraform-provider-cloudflare {version}\n"),
+    )
+    .expect("write fake provider");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .expect("make fake provider executable");
+    fake
+}
+
 /// The `provider_installation { … }` block a script printed.
 pub fn cli_config_block(printed: &str) -> String {
     let start = printed

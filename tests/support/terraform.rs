@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use super::fake_api::{ACCOUNT, CONNECTOR};
+
 /// One Terraform CLI to test with.
 #[derive(Debug, Clone)]
 pub struct Terraform {
@@ -143,6 +145,17 @@ impl Workspace {
         out
     }
 
+    /// Runs `terraform <args>` with `-var` arguments for the seeded account
+    /// and connector, the variables examples/basic and its kin take.
+    pub fn run_for_connector(&self, terraform: &Terraform, args: &[&str]) -> Output {
+        with_connector_vars(args, |all| self.run(terraform, all))
+    }
+
+    /// [`Workspace::run_for_connector`], asserting success; returns stdout.
+    pub fn run_ok_for_connector(&self, terraform: &Terraform, args: &[&str]) -> String {
+        with_connector_vars(args, |all| self.run_ok(terraform, all))
+    }
+
     /// The command `terraform <args>` in this workspace, to spawn and control.
     pub fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
         let mut command = Command::new(&terraform.program);
@@ -207,6 +220,16 @@ impl Workspace {
     pub fn path(&self, name: &str) -> PathBuf {
         self.work_dir().join(name)
     }
+}
+
+/// Calls `run` with `args` followed by `-var account_id=… -var sso_connector_id=…`
+/// for the seeded connector.
+fn with_connector_vars<T>(args: &[&str], run: impl FnOnce(&[&str]) -> T) -> T {
+    let account = format!("account_id={ACCOUNT}");
+    let connector = format!("sso_connector_id={CONNECTOR}");
+    let mut all = args.to_vec();
+    all.extend(["-var", &account, "-var", &connector]);
+    run(&all)
 }
 
 /// The provider binary under test.
