@@ -1,6 +1,7 @@
 //! Debug mode: `terraform-provider-cloudflare --debug` runs without
 //! Terraform, prints the TF_REATTACH_PROVIDERS value, serves plaintext until
-//! Ctrl-C or SIGTERM, and real Terraform attaches to it.
+//! Ctrl-C or SIGTERM, and real Terraform attaches to it, under the default
+//! address or the one given with `--address`.
 
 mod support;
 
@@ -10,16 +11,16 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::fake_api::{FakeApi, TOKEN};
+use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use support::plugin_client::connect;
-use support::terraform::{provider_binary, text, Terraform, Workspace};
+use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::proto::plugin::Empty;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
-const ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";
 
 /// A provider started with `--debug`; killed on drop.
 struct DebugProvider {
@@ -34,9 +35,14 @@ struct DebugProvider {
 
 impl DebugProvider {
     fn start(env: &[(&str, &str)], stderr: Stdio) -> Self {
+        Self::start_as(OFFICIAL_ADDRESS, &["--debug"], env, stderr)
+    }
+
+    /// Starts the provider with `args`; its reattach entry must be keyed by `address`.
+    fn start_as(address: &str, args: &[&str], env: &[(&str, &str)], stderr: Stdio) -> Self {
         let mut command = Command::new(provider_binary());
         command
-            .arg("--debug")
+            .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .stdin(Stdio::null())
@@ -62,8 +68,16 @@ impl DebugProvider {
         };
         let parsed: serde_json::Value =
             serde_json::from_str(&reattach).expect("TF_REATTACH_PROVIDERS is JSON");
+        let entries = parsed
+            .as_object()
+            .expect("TF_REATTACH_PROVIDERS is an object");
+        assert_eq!(
+            entries.keys().collect::<Vec<_>>(),
+            [address],
+            "one entry, keyed by the address"
+        );
         let socket = PathBuf::from(
-            parsed[ADDRESS]["Addr"]["String"]
+            parsed[address]["Addr"]["String"]
                 .as_str()
                 .expect("socket path"),
         );
@@ -114,7 +128,7 @@ fn prints_the_reattach_value_without_terraform_or_magic_cookie() {
         provider.banner
     );
     let parsed: serde_json::Value = serde_json::from_str(&provider.reattach).expect("JSON");
-    let entry = &parsed[ADDRESS];
+    let entry = &parsed[OFFICIAL_ADDRESS];
     assert_eq!(entry["Protocol"], "grpc");
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Pid"], provider.child.id());
@@ -134,6 +148,8 @@ fn help_explains_debug_mode() {
     assert!(out.contains("--debug"), "{out}");
     assert!(out.contains("TF_REATTACH_PROVIDERS"), "{out}");
     assert!(out.contains("Ctrl-C"), "{out}");
+    assert!(out.contains("--address HOST/NAMESPACE/TYPE"), "{out}");
+    assert!(out.contains(RECOMMENDED_ADDRESS), "{out}");
     assert!(err.is_empty(), "{err}");
 }
 
@@ -182,24 +198,7 @@ fn terraform_attaches_through_tf_reattach_providers_and_ctrl_c_stops_it() {
         std::fs::remove_file(ws.plugins_dir().join("terraform-provider-cloudflare"))
             .expect("remove the provider from dev_overrides");
         ws.set_env("TF_REATTACH_PROVIDERS", &provider.reattach);
-        let plan = ws.run(
-            tf,
-            &[
-                "plan",
-                "-input=false",
-                "-no-color",
-                "-var",
-                &format!("account_id={ACCOUNT}"),
-                "-var",
-                &format!("sso_connector_id={CONNECTOR}"),
-            ],
-        );
-        let (out, err) = text(&plan);
-        assert!(
-            plan.status.success(),
-            "{}: plan failed\n{out}\n{err}",
-            tf.label
-        );
+        let out = ws.run_ok_for_connector(tf, &["plan", "-input=false", "-no-color"]);
         assert!(
             out.contains("data.cloudflare_sso_connector.this: Read"),
             "{}: {out}",
@@ -231,4 +230,112 @@ fn terraform_attaches_through_tf_reattach_providers_and_ctrl_c_stops_it() {
     assert!(!log.contains(TOKEN), "the token leaked into the log");
     assert!(log.contains("\"debug_mode\":true"), "{log}");
     assert!(log.contains("\"Cloudflare API call\""), "{log}");
+}
+
+/// A configuration that names the provider only by `RECOMMENDED_ADDRESS`.
+fn beside_configuration() -> String {
+    let config = BASIC.replace(
+        "cloudflare = {\n      source = \"cloudflare/cloudflare\"\n    }",
+        &format!("cfsso = {{\n      source = \"{RECOMMENDED_ADDRESS}\"\n    }}"),
+    );
+    let config = config
+        .replace("provider \"cloudflare\" {}", "provider \"cfsso\" {}")
+        .replace(
+            "data \"cloudflare_sso_connector\" \"this\" {\n",
+            "data \"cloudflare_sso_connector\" \"this\" {\n  provider = cfsso\n",
+        );
+    assert!(
+        !config.contains("cloudflare/cloudflare") && config.contains("provider = cfsso"),
+        "examples/basic/main.tf changed shape:\n{config}"
+    );
+    config
+}
+
+#[test]
+fn with_another_address_terraform_attaches_by_that_address() {
+    let api = FakeApi::start();
+    let mut provider = DebugProvider::start_as(
+        RECOMMENDED_ADDRESS,
+        &["--debug", "--address", RECOMMENDED_ADDRESS],
+        &[
+            ("CLOUDFLARE_API_TOKEN", TOKEN),
+            ("CLOUDFLARE_BASE_URL", &api.url),
+        ],
+        Stdio::null(),
+    );
+    let terraforms = Terraform::all();
+    for tf in &terraforms {
+        let mut ws = Workspace::new(&beside_configuration());
+        // Neither installed nor overridden: only the reattached process can serve it.
+        std::fs::remove_file(ws.plugins_dir().join("terraform-provider-cloudflare"))
+            .expect("remove the provider from dev_overrides");
+        ws.set_env("TF_REATTACH_PROVIDERS", &provider.reattach);
+        let out = ws.run_ok_for_connector(tf, &["plan", "-input=false", "-no-color"]);
+        assert!(
+            out.contains("data.cloudflare_sso_connector.this: Read complete"),
+            "{}: {out}",
+            tf.label
+        );
+    }
+    assert_eq!(api.request_count(), terraforms.len() as u64);
+
+    // Under the default address the same configuration finds no provider.
+    let default = DebugProvider::start(&[], Stdio::null());
+    if let Some(tf) = terraforms.first() {
+        let mut ws = Workspace::new(&beside_configuration());
+        ws.set_env("TF_REATTACH_PROVIDERS", &default.reattach);
+        let plan = ws.run_for_connector(tf, &["plan", "-input=false", "-no-color"]);
+        let (out, err) = text(&plan);
+        assert!(!plan.status.success(), "{}: {out}", tf.label);
+        assert!(
+            one_line(&err).contains(&format!(
+                "provider {RECOMMENDED_ADDRESS}: required by this configuration but no version is selected"
+            )),
+            "{}: {err}",
+            tf.label
+        );
+    }
+
+    provider.signal("TERM");
+    assert!(provider.wait_for_exit(Duration::from_secs(5)).success());
+}
+
+#[test]
+fn a_bad_address_is_a_usage_error() {
+    for (args, needle) in [
+        (
+            vec!["--debug", "--address", "cfsso/cloudflare"],
+            "has 2 part(s)",
+        ),
+        (
+            vec![
+                "--debug",
+                "--address",
+                "Terraform.internal/cfsso/cloudflare",
+            ],
+            "upper-case",
+        ),
+        (vec!["--debug", "--address"], "--address needs a value"),
+        (
+            vec!["--address", RECOMMENDED_ADDRESS],
+            "--address goes with --debug",
+        ),
+        (
+            vec!["--debug", "--verbose"],
+            "unknown argument \"--verbose\"",
+        ),
+    ] {
+        let output = Command::new(provider_binary())
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .expect("run the provider");
+        let (out, err) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: nothing on stdout: {out}");
+        assert!(
+            err.contains(needle),
+            "{args:?}: expected {needle:?} in {err}"
+        );
+    }
 }

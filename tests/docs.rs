@@ -8,6 +8,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+mod support;
+
+use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use tfcf::cloudflare::CloudflareProvider;
 use tfcf::plugin::docs::{self, PageKind, SCHEMA_BEGIN, SCHEMA_END};
 use tfcf::plugin::provider::Provider;
@@ -172,6 +175,12 @@ fn provider_page_explains_every_setting_variable_permission_and_version() -> Tes
         "Conflicting credentials",
         "(protocols.md)",
         "scripts/install.sh",
+        "## Using it beside the official provider",
+        "### Switching a data source between the two",
+        RECOMMENDED_ADDRESS,
+        "scripts/release.sh",
+        "--zip",
+        "terraform providers lock -fs-mirror",
     ] {
         assert!(
             index.contains(needle),
@@ -350,5 +359,77 @@ fn gen_docs_creates_missing_pages_keeps_hand_written_text_and_reports_orphans() 
     fs::write(&page, original.replace(SCHEMA_END, ""))?;
     let (ok, text) = gen_docs(&["--dir", docs])?;
     assert!(!ok && text.contains("end marker is missing"), "{text}");
+    Ok(())
+}
+
+/// The provider addresses a text names: `source = "…"` values and the
+/// arguments of `--source` and `--address`.
+fn named_addresses(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let mut rest = line;
+        while let Some(at) = rest.find("source") {
+            rest = &rest[at + "source".len()..];
+            let value = rest.trim_start();
+            if let Some(value) = value.strip_prefix('=') {
+                if let Some(quoted) = value.trim_start().strip_prefix('"') {
+                    found.extend(quoted.split('"').next().map(str::to_string));
+                }
+            }
+        }
+        let words: Vec<&str> = line.split_whitespace().collect();
+        for pair in words.windows(2) {
+            if pair[0].trim_start_matches('`') == "--source"
+                || pair[0].trim_start_matches('`') == "--address"
+            {
+                let value = pair[1]
+                    .trim_end_matches("\\n")
+                    .trim_matches(|c: char| "`\"',.()".contains(c));
+                if !value.contains(['{', '<']) {
+                    found.push(value.to_string());
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn docs_and_examples_name_the_official_or_the_recommended_address_only() -> TestResult {
+    let mut files = markdown_files()?;
+    files.push(docs_dir().join("protocols.md"));
+    files.push(repo().join("src/main.rs"));
+    for entry in fs::read_dir(repo().join("examples"))? {
+        files.push(entry?.path().join("main.tf"));
+    }
+    let allowed = [
+        "cloudflare/cloudflare",
+        OFFICIAL_ADDRESS,
+        RECOMMENDED_ADDRESS,
+        "HOST/NAMESPACE/TYPE",
+    ];
+    let mut named = 0;
+    let mut strays = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+        for address in named_addresses(&text) {
+            named += 1;
+            if !allowed.contains(&address.as_str()) {
+                strays.push(format!("{}: {address}", file.display()));
+            }
+        }
+    }
+    assert!(
+        strays.is_empty(),
+        "use {RECOMMENDED_ADDRESS} beside the official provider:\n{}",
+        strays.join("\n")
+    );
+    assert!(named >= 10, "only {named} addresses found");
+    let scripts = fs::read_to_string(repo().join("scripts/provider.sh"))?;
+    assert!(
+        scripts.contains(&format!("RECOMMENDED_SOURCE={RECOMMENDED_ADDRESS}\n"))
+            && scripts.contains(&format!("DEFAULT_SOURCE={OFFICIAL_ADDRESS}\n")),
+        "scripts/provider.sh and the tests disagree on the addresses"
+    );
     Ok(())
 }

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::process::Output;
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::mirror::RECOMMENDED_ADDRESS;
 use support::terraform::{text, Terraform, Workspace};
 
 type TestResult = Result<(), Box<dyn Error>>;
@@ -40,10 +41,18 @@ fn examples() -> Result<Vec<String>, Box<dyn Error>> {
     Ok(names)
 }
 
+/// A workspace for `main_tf` where the built provider also serves the
+/// address recommended beside the official provider.
+fn workspace(main_tf: &str) -> Workspace {
+    let ws = Workspace::new(main_tf);
+    ws.override_address(RECOMMENDED_ADDRESS);
+    ws
+}
+
 /// A workspace holding every `.tf` file of `examples/<name>`.
 fn example_workspace(name: &str) -> Result<Workspace, Box<dyn Error>> {
     let dir = repo().join("examples").join(name);
-    let ws = Workspace::new(&fs::read_to_string(dir.join("main.tf"))?);
+    let ws = workspace(&fs::read_to_string(dir.join("main.tf"))?);
     for entry in fs::read_dir(&dir)? {
         let path = entry?.path();
         if path.extension().is_some_and(|ext| ext == "tf") {
@@ -75,7 +84,13 @@ fn describe(tf: &Terraform, what: &str, output: &Output) -> String {
 #[test]
 fn every_example_is_a_complete_root_module_with_a_readme_run_by_the_demo() -> TestResult {
     let names = examples()?;
-    for wanted in ["basic", "list", "drift-check", "for-each"] {
+    for wanted in [
+        "basic",
+        "list",
+        "drift-check",
+        "for-each",
+        "beside-official",
+    ] {
         assert!(
             names.iter().any(|n| n == wanted),
             "examples/{wanted} is missing"
@@ -90,7 +105,8 @@ fn every_example_is_a_complete_root_module_with_a_readme_run_by_the_demo() -> Te
         let dir = repo().join("examples").join(name);
         let main = fs::read_to_string(dir.join("main.tf"))?;
         assert!(
-            main.contains("source = \"cloudflare/cloudflare\""),
+            main.lines().any(|l| l.trim_start().starts_with("source")
+                && l.trim_end().ends_with("= \"cloudflare/cloudflare\"")),
             "examples/{name}/main.tf must declare the provider source in required_providers"
         );
         let readme = fs::read_to_string(dir.join("README.md"))
@@ -176,7 +192,7 @@ fn every_terraform_snippet_in_the_docs_passes_terraform_validate() -> TestResult
             } else {
                 format!("{REQUIRED_PROVIDERS}\n{snippet}")
             };
-            let ws = Workspace::new(&module);
+            let ws = workspace(&module);
             for tf in &terraforms {
                 let validate = ws.run(tf, &["validate", "-no-color"]);
                 assert!(

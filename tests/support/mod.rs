@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod fake_api;
+pub mod mirror;
 pub mod plugin_client;
 pub mod provider_log;
 pub mod terraform;

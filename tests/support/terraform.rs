@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use super::fake_api::{ACCOUNT, CONNECTOR};
+
 /// One Terraform CLI to test with.
 #[derive(Debug, Clone)]
 pub struct Terraform {
@@ -130,6 +132,30 @@ impl Workspace {
             .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
     }
 
+    /// Runs `terraform <args>`, asserts that it succeeds and returns its stdout.
+    pub fn run_ok(&self, terraform: &Terraform, args: &[&str]) -> String {
+        let output = self.run(terraform, args);
+        let (out, err) = text(&output);
+        assert!(
+            output.status.success(),
+            "{}: terraform {} failed\n{out}\n{err}",
+            terraform.label,
+            args.join(" ")
+        );
+        out
+    }
+
+    /// Runs `terraform <args>` with `-var` arguments for the seeded account
+    /// and connector, the variables examples/basic and its kin take.
+    pub fn run_for_connector(&self, terraform: &Terraform, args: &[&str]) -> Output {
+        with_connector_vars(args, |all| self.run(terraform, all))
+    }
+
+    /// [`Workspace::run_for_connector`], asserting success; returns stdout.
+    pub fn run_ok_for_connector(&self, terraform: &Terraform, args: &[&str]) -> String {
+        with_connector_vars(args, |all| self.run_ok(terraform, all))
+    }
+
     /// The command `terraform <args>` in this workspace, to spawn and control.
     pub fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
         let mut command = Command::new(&terraform.program);
@@ -168,10 +194,42 @@ impl Workspace {
             .expect("make wrapper executable");
     }
 
+    /// Replaces the CLI configuration (e.g. with a filesystem mirror's).
+    pub fn set_cli_config(&self, config: &str) {
+        std::fs::write(self.dir.path().join("terraform.rc"), config).expect("write CLI config");
+    }
+
+    /// Adds a dev_overrides entry sending `address` to the built provider too,
+    /// for configurations that name it under another source address.
+    pub fn override_address(&self, address: &str) {
+        let path = self.dir.path().join("terraform.rc");
+        let config = std::fs::read_to_string(&path).expect("read CLI config");
+        let entry = format!(
+            "  dev_overrides {{\n    \"{address}\" = \"{}\"\n",
+            self.plugins_dir().display()
+        );
+        let updated = config.replacen("  dev_overrides {\n", &entry, 1);
+        assert_ne!(
+            config, updated,
+            "the CLI configuration has no dev_overrides"
+        );
+        std::fs::write(&path, updated).expect("write CLI config");
+    }
+
     /// Path of a file in the work directory.
     pub fn path(&self, name: &str) -> PathBuf {
         self.work_dir().join(name)
     }
+}
+
+/// Calls `run` with `args` followed by `-var account_id=… -var sso_connector_id=…`
+/// for the seeded connector.
+fn with_connector_vars<T>(args: &[&str], run: impl FnOnce(&[&str]) -> T) -> T {
+    let account = format!("account_id={ACCOUNT}");
+    let connector = format!("sso_connector_id={CONNECTOR}");
+    let mut all = args.to_vec();
+    all.extend(["-var", &account, "-var", &connector]);
+    run(&all)
 }
 
 /// The provider binary under test.
@@ -185,6 +243,12 @@ pub fn text(output: &Output) -> (String, String) {
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
+}
+
+/// Text with every run of whitespace made one space, for matching Terraform
+/// messages whatever width it wrapped them at.
+pub fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Process ids of live processes whose environment holds `KEY=VALUE` exactly:
@@ -232,32 +296,24 @@ impl Workspace {
         let with_vars = |base: &[&str]| -> Vec<String> {
             base.iter().chain(vars).map(|s| s.to_string()).collect()
         };
-        let run = |args: Vec<String>, what: &str| {
+        let run = |args: Vec<String>| {
             let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            let output = self.run(terraform, &args);
-            let (out, err) = text(&output);
-            assert!(
-                output.status.success(),
-                "{}: {what} failed\n{out}\n{err}",
-                terraform.label
-            );
-            out
+            self.run_ok(terraform, &args)
         };
-        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]), "plan");
+        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]));
         let read = format!("{data_source}: Read");
         assert!(
             plan.contains(&read),
             "{}: plan did not read {data_source}\n{plan}",
             terraform.label
         );
-        run(
-            with_vars(&["apply", "-input=false", "-no-color", "-auto-approve"]),
+        run(with_vars(&[
             "apply",
-        );
-        let outputs = run(
-            vec!["output".into(), "-json".into(), "-no-color".into()],
-            "output",
-        );
+            "-input=false",
+            "-no-color",
+            "-auto-approve",
+        ]));
+        let outputs = self.run_ok(terraform, &["output", "-json", "-no-color"]);
         serde_json::from_str(&outputs).unwrap_or_else(|e| {
             panic!(
                 "{}: output -json is not JSON ({e}): {outputs}",
