@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::diagnostics::{self, Diagnostic, Diagnostics};
 use crate::plugin::provider::{ConfigureRequest, ErasedDataSource, Provider};
 use crate::plugin::schema::Schema;
 use crate::plugin::types::Type;
@@ -227,20 +227,22 @@ impl<P: Provider> ProviderService<P> {
                 ))
             })
         };
-        let result = tokio::select! {
-            caught = panics::catch(read) => caught.unwrap_or_else(|message| Err(Diagnostic::error(
+        let read = diagnostics::collecting(panics::catch(read));
+        let (result, reported) = tokio::select! {
+            (caught, reported) = read => (caught.unwrap_or_else(|message| Err(Diagnostic::error(
                 "Provider bug while reading",
                 format!(
                     "The provider failed unexpectedly while reading {type_name} ({message}). The Terraform run can continue, but this is a bug; please report it with the provider's log (TF_LOG_PROVIDER=debug)."
                 ),
             )
-            .into())),
-            () = cancel.cancelled() => Err(Diagnostic::error(
+            .into())), reported),
+            () = cancel.cancelled() => (Err(Diagnostic::error(
                 "Read cancelled",
                 format!("Reading {type_name} was cancelled because Terraform asked the provider to stop (for example after Ctrl-C). Run the command again to read it."),
             )
-            .into()),
+            .into()), Diagnostics::new()),
         };
+        diags.extend(reported);
         tracing::debug!(
             succeeded = result.is_ok(),
             duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
