@@ -1,6 +1,9 @@
-//! Command-line parsing: port, seed data, generated connectors and accepted or denied tokens.
+//! Command-line parsing: port, seed data, generated connectors, accepted or
+//! denied tokens, and the request budget.
 
 use std::path::PathBuf;
+
+use crate::budget::BudgetConfig;
 
 /// The token accepted when no `--token` is given.
 pub const DEFAULT_TOKEN: &str = "test-token-0123456789abcdefghijklmnopqrstuv";
@@ -12,6 +15,8 @@ pub const MAX_GENERATED: u64 = 1_000_000;
 pub const USAGE: &str = "\
 usage: fake-cloudflare-api [--port N] [--data FILE.json] [--token TOKEN]...
                            [--deny-token TOKEN]... [--generate ACCOUNT_ID:COUNT]... [--quiet]
+                           [--quota N] [--window SECONDS] [--spent N] [--block SECONDS]
+                           [--no-ratelimit-headers]
 
 Serves a fake Cloudflare API on 127.0.0.1 and prints
 FAKE_CLOUDFLARE_API_URL=http://127.0.0.1:<port>/client/v4 once listening.
@@ -22,6 +27,13 @@ FAKE_CLOUDFLARE_API_URL=http://127.0.0.1:<port>/client/v4 once listening.
   --deny-token TOKEN         answer 403 (code 9109) for this bearer token (repeatable)
   --generate ACCOUNT:COUNT   append COUNT deterministic connectors to ACCOUNT (repeatable)
   --quiet                    do not log requests to stderr
+
+The request budget (Cloudflare's 1200 requests per 300 s per user):
+  --quota N                  requests per window (default 1200)
+  --window SECONDS           window length; windows start when the server starts (default 300)
+  --spent N                  requests of the first window already spent by other clients (default 0)
+  --block SECONDS            how long everything gets 429 after the quota is exceeded (default 300)
+  --no-ratelimit-headers     leave Ratelimit and Ratelimit-Policy off every answer
 ";
 
 /// Parsed command-line options.
@@ -39,6 +51,8 @@ pub struct Options {
     pub generate: Vec<(String, u64)>,
     /// Whether per-request logging to stderr is off.
     pub quiet: bool,
+    /// The request budget.
+    pub budget: BudgetConfig,
 }
 
 impl Options {
@@ -97,10 +111,21 @@ pub fn parse<I: IntoIterator<Item = String>>(args: I) -> Result<Command, String>
             "--generate" => options
                 .generate
                 .push(parse_generate(&value("--generate")?)?),
+            "--quota" => options.budget.quota = number("--quota", &value("--quota")?)?,
+            "--window" => options.budget.window_s = number("--window", &value("--window")?)?,
+            "--spent" => options.budget.spent = number("--spent", &value("--spent")?)?,
+            "--block" => options.budget.block_s = number("--block", &value("--block")?)?,
+            "--no-ratelimit-headers" => options.budget.headers = false,
             other => return Err(format!("unknown argument {other:?} (see --help)")),
         }
     }
+    options.budget.validate()?;
     Ok(Command::Run(options))
+}
+
+fn number(name: &str, raw: &str) -> Result<u64, String> {
+    raw.parse()
+        .map_err(|_| format!("{name}: {raw:?} is not a whole number"))
 }
 
 fn non_empty(name: &str, value: String) -> Result<String, String> {
@@ -171,6 +196,28 @@ mod tests {
         assert_eq!(o.generate, vec![("acc".to_string(), 10)]);
         assert_eq!(o.data, Some(PathBuf::from("x.json")));
         assert!(o.quiet);
+        let b = run(&[
+            "--quota",
+            "100",
+            "--window=15",
+            "--spent",
+            "70",
+            "--block",
+            "60",
+            "--no-ratelimit-headers",
+        ])
+        .unwrap()
+        .budget;
+        assert_eq!(
+            b,
+            BudgetConfig {
+                quota: 100,
+                window_s: 15,
+                spent: 70,
+                block_s: 60,
+                headers: false
+            }
+        );
     }
 
     #[test]
@@ -183,5 +230,8 @@ mod tests {
         assert!(run(&["--token", ""]).is_err());
         assert!(run(&["--bogus"]).is_err());
         assert_eq!(run(&["--help"]), Err("help".to_string()));
+        assert!(run(&["--window", "0"]).is_err());
+        assert!(run(&["--quota", "-1"]).is_err());
+        assert!(run(&["--block", "soon"]).is_err());
     }
 }

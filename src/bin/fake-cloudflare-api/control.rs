@@ -1,12 +1,15 @@
 //! The unauthenticated `/__control` API tests use to inspect requests, change data and
 //! queue faults. Control requests are not recorded and never faulted.
 
+use std::time::Instant;
+
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use serde_json::{json, Value};
 
 use crate::body::{self, ResponseBody};
+use crate::budget::BudgetConfig;
 use crate::faults;
 use crate::routes::decode_segments;
 use crate::state::{lock, read, write, AppState};
@@ -100,6 +103,29 @@ pub async fn handle(state: &AppState, req: Request<Incoming>) -> Response<Respon
                     }
                     Err(e) => error(StatusCode::BAD_REQUEST, e),
                 }
+            }
+            _ => not_allowed(),
+        },
+        ["budget"] => match method {
+            Method::GET => ok(lock(&state.budget).report(Instant::now())),
+            Method::POST => {
+                let body = match json_body(req).await {
+                    Ok(body) => body,
+                    Err(resp) => return resp,
+                };
+                let mut budget = lock(&state.budget);
+                if let Some(count) = body.get("spend").and_then(Value::as_u64) {
+                    budget.spend(Instant::now(), count);
+                } else {
+                    match serde_json::from_value::<BudgetConfig>(body) {
+                        Ok(config) => match config.validate() {
+                            Ok(()) => budget.reconfigure(config, Instant::now()),
+                            Err(e) => return error(StatusCode::BAD_REQUEST, e),
+                        },
+                        Err(e) => return error(StatusCode::BAD_REQUEST, e.to_string()),
+                    }
+                }
+                ok(budget.report(Instant::now()))
             }
             _ => not_allowed(),
         },

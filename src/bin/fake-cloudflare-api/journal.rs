@@ -85,6 +85,7 @@ pub fn redacted_headers(headers: &HeaderMap) -> BTreeMap<String, String> {
 pub struct Journal {
     records: Vec<RequestRecord>,
     count: u64,
+    too_many: u64,
 }
 
 impl Journal {
@@ -96,15 +97,21 @@ impl Journal {
         }
     }
 
+    /// Counts an answer 429 (too many requests) served.
+    pub fn served_429(&mut self) {
+        self.too_many = self.too_many.saturating_add(1);
+    }
+
     /// Forgets every request; returns how many were counted.
     pub fn clear(&mut self) -> u64 {
         self.records.clear();
+        self.too_many = 0;
         std::mem::take(&mut self.count)
     }
 
-    /// `{"count": N, "requests": [...]}`.
+    /// `{"count": N, "served_429": M, "requests": [...]}`.
     pub fn to_json(&self) -> Value {
-        json!({ "count": self.count, "requests": self.records })
+        json!({ "count": self.count, "served_429": self.too_many, "requests": self.records })
     }
 }
 

@@ -7,6 +7,7 @@
 
 mod auth;
 mod body;
+mod budget;
 mod cli;
 mod control;
 mod faults;
@@ -258,7 +259,7 @@ fn initial_state(options: &Options) -> Result<AppState, String> {
         accepted: options.accepted_tokens().into_iter().collect(),
         denied: options.deny_tokens.iter().cloned().collect(),
     };
-    Ok(AppState::new(store, auth))
+    Ok(AppState::new(store, auth, options.budget.clone()))
 }
 
 fn main() -> ExitCode {

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use hyper::body::Incoming;
 use hyper::header::{
     HeaderMap, HeaderName, HeaderValue, ACCEPT_ENCODING, CONTENT_ENCODING, CONTENT_LENGTH,
+    RETRY_AFTER,
 };
 use hyper::{Method, Request, Response, StatusCode};
 use percent_encoding::percent_decode_str;
@@ -14,9 +15,10 @@ use serde_json::Value;
 
 use crate::auth::{self, Credentials, Decision};
 use crate::body::{self, ResponseBody};
+use crate::budget::Verdict;
 use crate::faults::{FaultKind, FaultRule, DEFAULT_OVERSIZE_BYTES};
 use crate::journal::RequestRecord;
-use crate::state::{lock, read, AppState, RATE_LIMIT};
+use crate::state::{lock, read, AppState};
 use crate::store::{Lookup, SEED_ACCOUNT};
 
 /// Path prefix of the API.
@@ -434,7 +436,11 @@ pub async fn handle(
         Some(q) => format!("{path}?{q}"),
         None => path.clone(),
     };
-    let fault = lock(&state.faults).take(method.as_str(), &target);
+    let verdict = lock(&state.budget).hit(Instant::now());
+    let fault = match verdict {
+        Verdict::Allow => lock(&state.faults).take(method.as_str(), &target),
+        Verdict::Reject { .. } => None,
+    };
     let echo = if fault
         .as_ref()
         .is_some_and(|f| f.kind == FaultKind::EchoHeaders)
@@ -443,7 +449,7 @@ pub async fn handle(
     } else {
         String::new()
     };
-    let gzip = fault.is_none() && accepts_gzip(req.headers());
+    let gzip = fault.is_none() && verdict == Verdict::Allow && accepts_gzip(req.headers());
     let record = RequestRecord::new(
         method.as_str(),
         &path,
@@ -453,8 +459,17 @@ pub async fn handle(
         fault.as_ref().map(|f| f.kind.as_str()),
     );
     lock(&state.journal).push(record);
-    let remaining = lock(&state.rate).hit(Instant::now());
     drop(req);
+    if let Verdict::Reject { retry_after } = verdict {
+        let reply = failure(
+            StatusCode::TOO_MANY_REQUESTS,
+            default_errors(StatusCode::TOO_MANY_REQUESTS, &path),
+        );
+        let mut resp = body::json_bytes(reply.status, reply.body);
+        resp.headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from(retry_after));
+        return Ok(finish(state, resp));
+    }
 
     if let Some(ms) = fault.as_ref().and_then(|f| f.delay_ms) {
         tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -478,10 +493,8 @@ pub async fn handle(
             apply_fault(rule, route_path, &echo, normal)?
         }
     };
-    let headers = resp.headers_mut();
-    headers.insert("x-ratelimit-limit", HeaderValue::from(RATE_LIMIT));
-    headers.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
     if let Some(rule) = &fault {
+        let headers = resp.headers_mut();
         for (name, value) in &rule.headers {
             if let (Ok(n), Ok(v)) = (
                 HeaderName::from_bytes(name.as_bytes()),
@@ -491,7 +504,25 @@ pub async fn handle(
             }
         }
     }
-    Ok(resp)
+    Ok(finish(state, resp))
+}
+
+/// Adds the budget's headers (unless a fault rule set its own) and counts a 429.
+fn finish(state: &AppState, mut resp: Response<ResponseBody>) -> Response<ResponseBody> {
+    if let Some(pairs) = lock(&state.budget).headers(Instant::now()) {
+        let headers = resp.headers_mut();
+        for (name, value) in pairs {
+            if let Ok(value) = HeaderValue::from_str(&value) {
+                if !headers.contains_key(name) {
+                    headers.insert(name, value);
+                }
+            }
+        }
+    }
+    if resp.status() == StatusCode::TOO_MANY_REQUESTS {
+        lock(&state.journal).served_429();
+    }
+    resp
 }
 
 #[cfg(test)]
@@ -509,6 +540,7 @@ mod tests {
                 accepted: ["t".to_string()].into(),
                 denied: ["d".to_string()].into(),
             },
+            crate::budget::BudgetConfig::default(),
         )
     }
 
