@@ -566,7 +566,7 @@ output "enabled" {{
             "{}: {requests} requests for 10 ids",
             tf.label
         );
-        eprintln!("{}: 200 data sources over 10 ids (default rate_limit 3/s): {requests} GETs, plan took {took:?}", tf.label);
+        eprintln!("{}: 200 data sources over 10 ids (default settings): {requests} GETs, plan took {took:?}", tf.label);
     }
 }
 

@@ -21,16 +21,19 @@ use crate::cloudflare::config::{Settings, ENV_API_TOKEN};
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 use crate::cloudflare::failure;
-use crate::cloudflare::ratelimit::Throttle;
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
-use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::cloudflare::throttle::{Throttle, Ticket, Waited};
+use crate::plugin::diagnostics::{self, Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
 
 /// Largest response body read before giving up.
 pub const MAX_BODY_BYTES: usize = 10 << 20;
 /// Longest time allowed to open a connection (shorter when `request_timeout` is).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A read that waited longer than this for the API budget tells the user why,
+/// with a warning on the read.
+pub const WARN_WAIT: Duration = Duration::from_secs(30);
 /// How long an idle pooled connection is kept for reuse.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// TCP keep-alive probes on pooled connections, so dead ones are noticed.
@@ -84,6 +87,8 @@ pub struct ApiResponse<T> {
     pub result: T,
     /// The envelope's `result_info`.
     pub result_info: Option<ResultInfo>,
+    /// How long the request waited for the API budget before it could go.
+    pub waited: Waited,
 }
 
 /// How one attempt ended.
@@ -211,11 +216,24 @@ impl ApiClient {
     where
         T: DeserializeOwned + Clone + Send + Sync + 'static,
     {
+        let started = Instant::now();
         let path = display_path(segments, query);
         let url = format!("{}{path}", self.settings.base_url);
-        self.cache
+        let response = self
+            .cache
             .get_or_fetch(url.clone(), self.fetch(url, path, context))
-            .await
+            .await?;
+        // A reused result carries the wait of the request that fetched it:
+        // this read waited for it only as long as it waited at all.
+        let waited = response.waited.duration.min(started.elapsed());
+        if waited > WARN_WAIT {
+            diagnostics::report(failure::budget_wait(
+                waited,
+                response.waited.at_start.as_ref(),
+                context,
+            ));
+        }
+        Ok(response)
     }
 
     /// Makes attempts until one succeeds, one fails for good, or retries run out.
@@ -228,11 +246,17 @@ impl ApiClient {
         let started = Instant::now();
         let attempts = self.settings.max_retries.saturating_add(1);
         let mut attempt = 0_u32;
+        let mut waited = Waited::default();
         loop {
             attempt += 1;
-            self.throttle.ready().await;
-            match self.attempt(&url, &path, context, attempt).await {
-                Outcome::Done(result) => return result.map_err(Diagnostics::from),
+            let (ticket, wait) = self.throttle.ready().await;
+            waited.add(wait);
+            match self.attempt(&url, &path, context, attempt, ticket).await {
+                Outcome::Done(result) => {
+                    return result
+                        .map(|(response, size)| (ApiResponse { waited, ..response }, size))
+                        .map_err(Diagnostics::from)
+                }
                 Outcome::Retry {
                     failure,
                     server_wait,
@@ -267,6 +291,7 @@ impl ApiClient {
         path: &str,
         context: &RequestContext,
         attempt: u32,
+        ticket: Ticket<'_>,
     ) -> Outcome<T> {
         let started = Instant::now();
         let request = match self.authorize(self.http.get(url), context) {
@@ -274,7 +299,10 @@ impl ApiClient {
             Err(diag) => return Outcome::Done(Err(diag)),
         };
         let response = match request.send().await {
-            Ok(response) => response,
+            Ok(response) => {
+                ticket.answered(response.headers());
+                response
+            }
             Err(e) => {
                 tracing::debug!(
                     method = "GET",
@@ -457,6 +485,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<(ApiResponse<T>, usize), Pa
         ApiResponse {
             result,
             result_info: parsed.result_info,
+            waited: Waited::default(),
         },
         body.len(),
     ))

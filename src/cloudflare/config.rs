@@ -42,11 +42,10 @@ pub const ENV_RATE_LIMIT: &str = "CLOUDFLARE_RATE_LIMIT";
 pub const DEFAULT_MAX_RETRIES: u32 = 6;
 /// Per-attempt timeout when neither configuration nor environment says.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-/// Requests per second when neither configuration nor environment says: 3/s is
-/// at most 903 requests in any 5 minutes (with its burst of 3), a quarter
-/// below Cloudflare's 1200, leaving room for the dashboard and other tools
-/// that share the user's allowance.
-pub const DEFAULT_RATE_LIMIT: f64 = 3.0;
+/// Requests per second when neither configuration nor environment says: no
+/// fixed cap. The request budget driven by Cloudflare's rate-limit headers
+/// paces requests instead (see `budget.rs`).
+pub const DEFAULT_RATE_LIMIT: f64 = 0.0;
 
 tf_object! {
     /// The provider configuration block.
@@ -67,7 +66,7 @@ tf_object! {
         max_retries: Option<i64> => optional().validate(max_retries_range()),
         /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
         request_timeout: Option<i64> => optional().validate(request_timeout_range()),
-        /// The most API requests per second the provider sends, shared by every read in the provider process (0 to 1000, fractions allowed, default 3; 0 turns the limit off). Cloudflare allows 1200 requests per 5 minutes per user across the dashboard, API and every tool, and blocks the user for 5 minutes beyond that; the default of 3 per second stays a quarter below it. Lower it when several Terraform runs share one token. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable.
+        /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
         rate_limit: Option<Fraction> => optional().validate(rate_limit_range()),
     }
 }
@@ -838,7 +837,6 @@ mod tests {
         assert_eq!(s.max_retries, DEFAULT_MAX_RETRIES);
         assert_eq!(s.request_timeout, DEFAULT_REQUEST_TIMEOUT);
         assert_eq!(s.rate_limit, DEFAULT_RATE_LIMIT);
-        assert!(DEFAULT_RATE_LIMIT * 300.0 + DEFAULT_RATE_LIMIT.ceil() < 1200.0);
         let e = env(&[
             (ENV_MAX_RETRIES, "2"),
             (ENV_REQUEST_TIMEOUT, "5"),

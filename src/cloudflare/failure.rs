@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::cloudflare::budget::Snapshot;
 use crate::cloudflare::client::{RequestContext, MAX_BODY_BYTES};
 use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES};
 use crate::cloudflare::credentials::Credentials;
@@ -294,6 +295,59 @@ pub fn status(
     }
 }
 
+/// The warning on a read that waited long for the API budget: not a failure,
+/// the reason a plan was slow.
+pub fn budget_wait(
+    waited: Duration,
+    at_start: Option<&Snapshot>,
+    context: &RequestContext,
+) -> Diagnostic {
+    let seconds = waited.as_secs_f64().round();
+    let quota = match at_start.and_then(|s| s.quota.zip(s.window)) {
+        Some((quota, window)) => format!("{} requests per {}", thousands(quota), span(window)),
+        None => "its request budget".to_string(),
+    };
+    let state = match at_start {
+        Some(s) => format!(
+            "{} remained when the wait began, {} of them kept in reserve for other clients and requests already under way, and the window reset {} later",
+            thousands(s.remaining),
+            thousands(s.reserve),
+            span(s.reset_in)
+        ),
+        None => "Cloudflare had answered 429 (too many requests) and asked every client to wait".to_string(),
+    };
+    Diagnostic::warning(
+        "Waited for Cloudflare's API budget",
+        format!(
+            "Reading {} waited {seconds} s for Cloudflare's API budget: {quota}, shared by every client of this user (the dashboard, other pipelines and other Terraform runs with the same credentials); {state}. The read succeeded. Plans sharing a token wait less when fewer of them run at once, or with a lower -parallelism elsewhere.",
+            context.what
+        ),
+    )
+}
+
+/// `1200` as `1,200`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// A duration in the unit a person would say: `5 minutes`, `15 s`.
+fn span(duration: Duration) -> String {
+    let secs = duration.as_secs_f64().round() as u64;
+    match secs {
+        60 => "minute".to_string(),
+        s if s > 60 && s % 60 == 0 => format!("{} minutes", s / 60),
+        s => format!("{s} s"),
+    }
+}
+
 /// The last attempt's diagnostic, extended with how many attempts were made
 /// over how long, once retries have run out.
 pub fn exhausted(last: Diagnostic, attempts: u32, elapsed: Duration) -> Diagnostic {
@@ -337,6 +391,39 @@ mod tests {
             not_found: "Check the ids.".to_string(),
             not_found_attribute: Some(AttributePath::attribute("sso_connector_id")),
         }
+    }
+
+    #[test]
+    fn a_long_budget_wait_is_a_warning_that_explains_the_budget() {
+        let snapshot = Snapshot {
+            remaining: 20,
+            reset_in: Duration::from_secs(44),
+            quota: Some(1200),
+            window: Some(Duration::from_secs(300)),
+            reserve: 120,
+        };
+        let diag = budget_wait(Duration::from_millis(45_300), Some(&snapshot), &context());
+        assert!(!diag.is_error());
+        assert!(
+            diag.detail.contains("waited 45 s for Cloudflare's API budget: 1,200 requests per 5 minutes, shared by every client of this user"),
+            "{}",
+            diag.detail
+        );
+        assert!(
+            diag.detail.contains("20 remained when the wait began"),
+            "{}",
+            diag.detail
+        );
+        let unknown = budget_wait(Duration::from_secs(31), None, &context());
+        assert!(
+            unknown.detail.contains("its request budget"),
+            "{}",
+            unknown.detail
+        );
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(span(Duration::from_secs(60)), "minute");
+        assert_eq!(span(Duration::from_secs(15)), "15 s");
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The Cloudflare provider: configuration, API client and data sources, built
 //! on the generic [`plugin`](crate::plugin) layer.
 
+pub mod budget;
 pub mod cache;
 pub mod client;
 pub mod config;
@@ -11,11 +12,12 @@ pub mod failure;
 pub mod ids;
 pub mod numeric;
 pub mod proxy;
-pub mod ratelimit;
+pub mod rate_headers;
 pub mod retry;
 pub mod secret;
 pub mod sso_connector;
 pub mod sso_connectors;
+pub mod throttle;
 pub mod timestamp;
 
 use async_trait::async_trait;
