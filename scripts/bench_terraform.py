@@ -10,8 +10,17 @@ process's CPU time (from wait4) and peak RSS (VmHWM in /proc, sampled every
 carries the spawning process's high-water mark across exec). The wrapper's
 own start-up makes that run slower, so its wall time is not reported.
 
-The client-side rate limit is turned off (CLOUDFLARE_RATE_LIMIT=0) so the
-figures measure the provider, not the pacing it applies to the real API.
+For these, the fake API's request budget is made too large to matter (the
+provider still reads its headers on every answer), so the figures measure
+the provider, not the pacing it applies to the real API.
+
+Then the request budget with default provider settings (a fresh fake API per
+plan, enforcing its quota): plan wall time for N = 100 and 1,000 distinct
+connectors against Cloudflare's 1,200 per 300 s, next to the same plan with
+pacing off (no rate-limit headers, a quota that never binds); a budget mostly
+spent by others (150 connectors, 100 per 15 s with 70 spent, 60 s block);
+and two plans at once sharing one budget (100 connectors each, 120 per
+15 s, 60 s block). Each line gives the 429 answers the fake API served.
 
 Usage: bench_terraform.py TERRAFORM PROVIDER_BINARY FAKE_API_BINARY
 """
@@ -78,9 +87,12 @@ output "enabled" {{
 """
 
 
-def start_api(binary, count):
+UNBOUNDED = ["--quota", "1000000000"]
+
+
+def start_api(binary, count, budget=UNBOUNDED):
     api = subprocess.Popen(
-        [binary, "--quiet", "--generate", f"{ACCOUNT}:{count}"],
+        [binary, "--quiet", "--generate", f"{ACCOUNT}:{count}", *budget],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,
@@ -97,6 +109,98 @@ def control(url, method, path, body=None):
     request = urllib.request.Request(base + path, data=data, method=method)
     with urllib.request.urlopen(request) as response:
         return json.loads(response.read() or b"null")
+
+
+def workspace(root, name, main_tf, plugin_dir, url):
+    """A working directory for `main_tf` and the environment to plan it with."""
+    work = os.path.join(root, name)
+    os.makedirs(work)
+    with open(os.path.join(work, "main.tf"), "w") as out:
+        out.write(main_tf)
+    rc = os.path.join(work, "terraform.rc")
+    with open(rc, "w") as out:
+        out.write('provider_installation {\n  dev_overrides {\n    "cloudflare/cloudflare" = "%s"\n  }\n  direct {}\n}\n' % plugin_dir)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CLOUDFLARE_"))}
+    env.update(
+        TF_CLI_CONFIG_FILE=rc,
+        CHECKPOINT_DISABLE="1",
+        TF_IN_AUTOMATION="1",
+        HOME=work,
+        CLOUDFLARE_API_TOKEN=TOKEN,
+        CLOUDFLARE_BASE_URL=url,
+    )
+    return work, env
+
+
+def ranged_config(first, last):
+    """Data sources reading connectors first..last-1, one each."""
+    ids = ", ".join('"%s"' % connector_id(i) for i in range(first, last))
+    return f"""
+terraform {{
+  required_providers {{
+    cloudflare = {{ source = "cloudflare/cloudflare" }}
+  }}
+}}
+locals {{
+  ids = [{ids}]
+}}
+data "cloudflare_sso_connector" "c" {{
+  for_each         = toset(local.ids)
+  account_id       = "{ACCOUNT}"
+  sso_connector_id = each.key
+}}
+"""
+
+
+def budget_plans(terraform, fake_api, plugin_dir, root, label, count, budget, ranges):
+    """Plans `ranges` at once against one fresh fake API; wall time and 429s served."""
+    api, url = start_api(fake_api, count, budget)
+    try:
+        runs = []
+        for index, (first, last) in enumerate(ranges):
+            work, env = workspace(root, f"budget-{label}-{index}", ranged_config(first, last), plugin_dir, url)
+            runs.append((work, env))
+        started = time.perf_counter()
+        procs = [
+            subprocess.Popen(
+                [terraform, "plan", "-input=false", "-no-color", "-lock=false"],
+                cwd=work, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            for work, env in runs
+        ]
+        for proc in procs:
+            out, err = proc.communicate()
+            if proc.returncode != 0:
+                sys.stderr.write(out + err)
+                raise SystemExit(f"budget plan {label} failed")
+        wall = time.perf_counter() - started
+        served = control(url, "GET", "/__control/requests")
+        return wall, served["count"], served["served_429"]
+    finally:
+        api.kill()
+        api.wait()
+
+
+def budget_bench(terraform, fake_api, plugin_dir, root):
+    off = ["--no-ratelimit-headers", "--quota", "1000000000"]
+    cloudflare = ["--quota", "1200", "--window", "300"]
+    for n in (100, 1000):
+        paced, requests, served_429 = budget_plans(terraform, fake_api, plugin_dir, root, f"default-{n}", n, cloudflare, [(0, n)])
+        free, _, _ = budget_plans(terraform, fake_api, plugin_dir, root, f"off-{n}", n, off, [(0, n)])
+        print(
+            f"budget-bench[N={n}, quota 1200/300s, default settings]: plan_wall={paced:.2f}s "
+            f"pacing_off={free:.2f}s ratio={paced / free:.2f} api_requests={requests} served_429={served_429}"
+        )
+    wall, requests, served_429 = budget_plans(
+        terraform, fake_api, plugin_dir, root, "spent", 150,
+        ["--quota", "100", "--window", "15", "--spent", "70", "--block", "60"], [(0, 150)],
+    )
+    print(f"budget-bench[(b) 150 ids, 100/15s with 70 spent by others]: plan_wall={wall:.2f}s api_requests={requests} served_429={served_429}")
+    wall, requests, served_429 = budget_plans(
+        terraform, fake_api, plugin_dir, root, "shared", 200,
+        ["--quota", "120", "--window", "15", "--block", "60"], [(0, 100), (100, 200)],
+    )
+    print(f"budget-bench[(c) two plans of 100 ids at once, 120/15s]: wall={wall:.2f}s api_requests={requests} served_429={served_429}")
 
 
 def plan(terraform, workdir, env):
@@ -143,22 +247,8 @@ def main():
                 control(url, "POST", "/__control/faults", [{"delay_ms": latency}])
             results = {}
             for mode, plugin_dir in (("direct", direct_dir), ("wrapped", wrapped_dir)):
-                work = os.path.join(root, f"w-{instances}-{distinct}-{latency}-{mode}")
-                os.makedirs(work)
-                with open(os.path.join(work, "main.tf"), "w") as out:
-                    out.write(config(instances, distinct))
-                rc = os.path.join(work, "terraform.rc")
-                with open(rc, "w") as out:
-                    out.write('provider_installation {\n  dev_overrides {\n    "cloudflare/cloudflare" = "%s"\n  }\n  direct {}\n}\n' % plugin_dir)
-                env = {k: v for k, v in os.environ.items() if not k.startswith(("TF_", "CLOUDFLARE_"))}
-                env.update(
-                    TF_CLI_CONFIG_FILE=rc,
-                    CHECKPOINT_DISABLE="1",
-                    TF_IN_AUTOMATION="1",
-                    HOME=work,
-                    CLOUDFLARE_API_TOKEN=TOKEN,
-                    CLOUDFLARE_BASE_URL=url,
-                    CLOUDFLARE_RATE_LIMIT="0",
+                work, env = workspace(
+                    root, f"w-{instances}-{distinct}-{latency}-{mode}", config(instances, distinct), plugin_dir, url
                 )
                 if os.path.exists(stats):
                     os.remove(stats)
@@ -179,6 +269,7 @@ def main():
                 f"provider_cpu={provider_cpu:.3f}s provider_peak_rss={peak_rss_mb:.1f}MB "
                 f"terraform_cpu={terraform_cpu:.2f}s provider_cpu_share={100.0 * provider_cpu / max(wrapped_cpu_total, 1e-9):.1f}%"
             )
+        budget_bench(terraform, fake_api, direct_dir, root)
     finally:
         api.kill()
         api.wait()
