@@ -579,21 +579,14 @@ pub fn resolve(
 
 #[cfg(test)]
 mod tests {
-    use std::collections::{BTreeMap, HashMap};
+    use std::collections::BTreeMap;
 
     use super::*;
+    use crate::cloudflare::env::MapEnv;
     use crate::plugin::model::TfObject;
 
-    struct FakeEnv(HashMap<&'static str, &'static str>);
-
-    impl Env for FakeEnv {
-        fn get(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
-        }
-    }
-
-    fn env(pairs: &[(&'static str, &'static str)]) -> FakeEnv {
-        FakeEnv(pairs.iter().copied().collect())
+    fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
+        MapEnv::of(pairs)
     }
 
     fn config(pairs: &[(&str, Value)]) -> Value {

@@ -150,20 +150,11 @@ fn prefix_matches(net: &[u8], ip: &[u8], bits: u32) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
     use super::*;
+    use crate::cloudflare::env::MapEnv;
 
-    struct FakeEnv(HashMap<&'static str, &'static str>);
-
-    impl Env for FakeEnv {
-        fn get(&self, name: &str) -> Option<String> {
-            self.0.get(name).map(|v| v.to_string())
-        }
-    }
-
-    fn env(pairs: &[(&'static str, &'static str)]) -> FakeEnv {
-        FakeEnv(pairs.iter().copied().collect())
+    fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
+        MapEnv::of(pairs)
     }
 
     const PROXIES: &[(&str, &str)] = &[
