@@ -169,19 +169,21 @@ pub fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<
     use rustls::CertificateError as C;
     for cause in causes(error) {
         if let Some(rustls::Error::InvalidCertificate(problem)) = cause.downcast_ref() {
+            let details = problem.to_string();
             return Some(match problem {
                 C::UnknownIssuer => {
                     "it is not signed by a certificate authority this machine trusts".to_string()
                 }
                 C::NotValidForName | C::NotValidForNameContext { .. } => {
-                    "it is not issued for the host name in base_url".to_string()
+                    format!("it is not issued for the host name in base_url ({details})")
                 }
-                C::Expired | C::ExpiredContext { .. } => "it has expired".to_string(),
+                C::Expired | C::ExpiredContext { .. } => format!("it has expired ({details})"),
                 C::NotValidYet | C::NotValidYetContext { .. } => {
-                    "it is not valid yet (check this machine's clock)".to_string()
+                    format!("it is not valid yet; check this machine's clock ({details})")
                 }
                 C::Revoked => "it has been revoked".to_string(),
-                other => format!("{other:?}"),
+                _ if details.contains("CaUsedAsEndEntity") => "it is a certificate authority's own certificate presented as the server's (as hand-made self-signed certificates often are), which is not trusted as a server certificate".to_string(),
+                _ => format!("it was refused ({details})"),
             });
         }
     }

@@ -178,8 +178,12 @@ impl Throttle {
         }
     }
 
-    /// Logs when pacing starts and stops (holding counts as pacing).
+    /// Logs when pacing starts and stops (holding counts as pacing; a probe
+    /// changes nothing, as it only finds out which it is).
     fn note_state(&self, state: State, now: Instant) {
+        if state == State::Probing {
+            return;
+        }
         let pacing = matches!(state, State::Pacing | State::Holding);
         if self.pacing.swap(pacing, Ordering::Relaxed) == pacing {
             return;
