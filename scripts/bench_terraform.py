@@ -22,7 +22,7 @@ spent by others (150 connectors, 100 per 15 s with 70 spent, 60 s block);
 and two plans at once sharing one budget (100 connectors each, 120 per
 15 s, 60 s block). Each line gives the 429 answers the fake API served.
 
-Usage: bench_terraform.py TERRAFORM PROVIDER_BINARY FAKE_API_BINARY
+Usage: bench_terraform.py TERRAFORM PROVIDER_BINARY FAKE_API_BINARY [--budget-only]
 """
 
 import json
@@ -133,7 +133,8 @@ def workspace(root, name, main_tf, plugin_dir, url):
 
 
 def ranged_config(first, last):
-    """Data sources reading connectors first..last-1, one each."""
+    """Data sources reading connectors first..last-1, one each (`count`:
+    Terraform plans 1,000 `for_each` instances keyed by id some 30x slower)."""
     ids = ", ".join('"%s"' % connector_id(i) for i in range(first, last))
     return f"""
 terraform {{
@@ -145,9 +146,9 @@ locals {{
   ids = [{ids}]
 }}
 data "cloudflare_sso_connector" "c" {{
-  for_each         = toset(local.ids)
+  count            = length(local.ids)
   account_id       = "{ACCOUNT}"
-  sso_connector_id = each.key
+  sso_connector_id = local.ids[count.index]
 }}
 """
 
@@ -240,6 +241,8 @@ def main():
     print(f"terraform-bench: {version}, provider {provider}")
     # (instances, distinct connectors, simulated API latency in ms)
     cases = [(1, 1, 0), (100, 100, 0), (1000, 1000, 0), (5000, 5000, 0), (1000, 10, 0), (1000, 1000, 50), (1000, 10, 50)]
+    if "--budget-only" in sys.argv[4:]:
+        cases = []
     try:
         for instances, distinct, latency in cases:
             control(url, "DELETE", "/__control/faults")
