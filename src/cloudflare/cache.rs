@@ -10,8 +10,6 @@ use std::sync::Arc;
 
 use moka::future::Cache;
 
-use crate::plugin::diagnostics::Diagnostics;
-
 /// Most bytes of response bodies kept; beyond it the least used results go.
 pub const MAX_CACHED_BYTES: u64 = 256 << 20;
 
@@ -56,17 +54,24 @@ impl ResponseCache {
     /// The result for `key`: kept from before, shared with a fetch already in
     /// flight, or fetched now by `fetch`, which returns the value and the size
     /// of the body it came from. Errors reach every caller waiting on the same
-    /// fetch and are then forgotten.
-    pub async fn get_or_fetch<T, F>(&self, key: String, fetch: F) -> Result<T, Diagnostics>
+    /// fetch and are then forgotten. `mismatch` makes the error for a kept
+    /// value of another type than `T` (a bug: two readers of one URL).
+    pub async fn get_or_fetch<T, E, F>(
+        &self,
+        key: String,
+        fetch: F,
+        mismatch: impl FnOnce() -> E,
+    ) -> Result<T, E>
     where
         T: Clone + Send + Sync + 'static,
-        F: Future<Output = Result<(T, usize), Diagnostics>>,
+        E: Clone + Send + Sync + 'static,
+        F: Future<Output = Result<(T, usize), E>>,
     {
         let entry = self
             .entries
             .try_get_with(key, async move {
                 let (value, size) = fetch.await?;
-                Ok::<_, Diagnostics>(Entry {
+                Ok::<_, E>(Entry {
                     value: Arc::new(value),
                     weight: u32::try_from(size).unwrap_or(u32::MAX).saturating_add(64),
                 })
@@ -80,21 +85,17 @@ impl ResponseCache {
     }
 }
 
-fn mismatch() -> Diagnostics {
-    crate::plugin::diagnostics::Diagnostic::error(
-        "Internal error in the response cache",
-        "Two kinds of reads asked for the same URL with different result types. This is a bug in the provider; please report it.",
-    )
-    .into()
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::Duration;
 
     use super::*;
-    use crate::plugin::diagnostics::Diagnostic;
+    use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+
+    fn mismatch() -> Diagnostics {
+        Diagnostic::error("mismatch", "another type").into()
+    }
 
     #[tokio::test]
     async fn concurrent_identical_reads_share_one_fetch_and_later_ones_reuse_it() {
@@ -107,11 +108,15 @@ mod tests {
             tasks.push(tokio::spawn(async move {
                 let key = format!("/c/{}", n % 5);
                 cache
-                    .get_or_fetch(key.clone(), async move {
-                        fetches.fetch_add(1, Ordering::SeqCst);
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        Ok((key, 10))
-                    })
+                    .get_or_fetch(
+                        key.clone(),
+                        async move {
+                            fetches.fetch_add(1, Ordering::SeqCst);
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            Ok((key, 10))
+                        },
+                        mismatch,
+                    )
                     .await
             }));
         }
@@ -120,7 +125,11 @@ mod tests {
         }
         assert_eq!(fetches.load(Ordering::SeqCst), 5);
         let again: String = cache
-            .get_or_fetch("/c/1".to_string(), async { Ok(("other".to_string(), 1)) })
+            .get_or_fetch(
+                "/c/1".to_string(),
+                async { Ok(("other".to_string(), 1)) },
+                mismatch,
+            )
             .await
             .unwrap();
         assert_eq!(again, "/c/1");
@@ -130,13 +139,15 @@ mod tests {
     async fn failures_are_not_kept() {
         let cache = ResponseCache::new();
         let failed: Result<u32, _> = cache
-            .get_or_fetch("/x".to_string(), async {
-                Err(Diagnostic::error("boom", "detail").into())
-            })
+            .get_or_fetch(
+                "/x".to_string(),
+                async { Err(Diagnostic::error("boom", "detail").into()) },
+                mismatch,
+            )
             .await;
         assert_eq!(failed.unwrap_err().0[0].summary, "boom");
         let ok: u32 = cache
-            .get_or_fetch("/x".to_string(), async { Ok((7, 1)) })
+            .get_or_fetch("/x".to_string(), async { Ok((7, 1)) }, mismatch)
             .await
             .unwrap();
         assert_eq!(ok, 7);
@@ -145,15 +156,19 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_fetch_lets_the_next_reader_fetch() {
         let cache = ResponseCache::new();
-        let slow = cache.get_or_fetch("/s".to_string(), async {
-            tokio::time::sleep(Duration::from_secs(30)).await;
-            Ok((1_u32, 1))
-        });
+        let slow = cache.get_or_fetch(
+            "/s".to_string(),
+            async {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                Ok((1_u32, 1))
+            },
+            mismatch,
+        );
         assert!(tokio::time::timeout(Duration::from_millis(20), slow)
             .await
             .is_err());
         let value: u32 = cache
-            .get_or_fetch("/s".to_string(), async { Ok((2, 1)) })
+            .get_or_fetch("/s".to_string(), async { Ok((2, 1)) }, mismatch)
             .await
             .unwrap();
         assert_eq!(value, 2);
@@ -163,11 +178,15 @@ mod tests {
     async fn a_type_mismatch_is_an_error_not_a_panic() {
         let cache = ResponseCache::new();
         let _: u32 = cache
-            .get_or_fetch("/t".to_string(), async { Ok((1, 1)) })
+            .get_or_fetch("/t".to_string(), async { Ok((1, 1)) }, mismatch)
             .await
             .unwrap();
         let wrong: Result<String, _> = cache
-            .get_or_fetch("/t".to_string(), async { Ok(("x".to_string(), 1)) })
+            .get_or_fetch(
+                "/t".to_string(),
+                async { Ok(("x".to_string(), 1)) },
+                mismatch,
+            )
             .await;
         assert!(wrong.is_err());
     }

@@ -13,14 +13,15 @@ use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_ENCODING, LOCATION,
     USER_AGENT,
 };
-use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
 
+use crate::cloudflare::api_error::{self, ApiError, Failure};
 use crate::cloudflare::cache::ResponseCache;
-use crate::cloudflare::config::{Settings, ENV_API_TOKEN};
+use crate::cloudflare::config::Settings;
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
-use crate::cloudflare::failure;
+pub use crate::cloudflare::failure::RequestContext;
+use crate::cloudflare::failure::{self, Origin};
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::throttle::{Throttle, Ticket, Waited};
@@ -65,21 +66,6 @@ const QUERY: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
-/// What a request is about, so failures can be explained in the user's terms.
-#[derive(Debug, Clone)]
-pub struct RequestContext {
-    /// The object read, e.g. `SSO connector "…" in account "…"`.
-    pub what: String,
-    /// The API token permission the endpoint needs, e.g. `SSO Connector Read`.
-    pub permission: &'static str,
-    /// True when the endpoint accepts API tokens only.
-    pub tokens_only: bool,
-    /// What to tell the user on 404.
-    pub not_found: String,
-    /// The configuration attribute a 404 points at.
-    pub not_found_attribute: Option<AttributePath>,
-}
-
 /// A successful response: the payload and, for lists, pagination.
 #[derive(Debug, Clone)]
 pub struct ApiResponse<T> {
@@ -91,19 +77,19 @@ pub struct ApiResponse<T> {
     pub waited: Waited,
 }
 
-/// How one attempt ended.
-enum Outcome<T> {
-    /// Finished: a result with its body size, or a failure retrying cannot fix.
-    Done(Result<(ApiResponse<T>, usize), Diagnostic>),
-    /// Failed in a way that may pass: connection trouble, timeout, 408/409/429/5xx.
-    Retry {
-        /// The failure, as reported if no attempt is left.
-        failure: Diagnostic,
-        /// The wait the server asked for, when honoured.
-        server_wait: Option<Duration>,
-        /// True on 429: every read in the process should hold back.
-        rate_limited: bool,
-    },
+/// How one attempt failed, with the wait the server asked for before another.
+struct Attempted {
+    error: ApiError,
+    server_wait: Option<Duration>,
+}
+
+impl From<ApiError> for Attempted {
+    fn from(error: ApiError) -> Self {
+        Self {
+            error,
+            server_wait: None,
+        }
+    }
 }
 
 /// Why a body could not be read.
@@ -170,7 +156,7 @@ impl ApiClient {
                         "{} names the proxy {}, which cannot be used ({}). Correct or unset {}.",
                         proxy.variable,
                         proxy.shown(),
-                        failure::error_chain(&e),
+                        api_error::error_chain(&e),
                         proxy.variable
                     ),
                 )
@@ -219,10 +205,23 @@ impl ApiClient {
         let started = Instant::now();
         let path = display_path(segments, query);
         let url = format!("{}{path}", self.settings.base_url);
+        let mismatch = || Failure {
+            error: ApiError::ResultTypeMismatch,
+            path: path.clone(),
+            attempts: 0,
+            elapsed: Duration::ZERO,
+        };
         let response = self
             .cache
-            .get_or_fetch(url.clone(), self.fetch(url, path, context))
-            .await?;
+            .get_or_fetch(url.clone(), self.fetch(url, path.clone()), mismatch)
+            .await
+            .map_err(|failure| {
+                let origin = Origin {
+                    base_url: &self.settings.base_url,
+                    credentials: &self.settings.credentials,
+                };
+                Diagnostics::from(failure::diagnostic(&failure, context, origin))
+            })?;
         // A reused result carries the wait of the request that fetched it:
         // this read waited for it only as long as it waited at all.
         let waited = response.waited.duration.min(started.elapsed());
@@ -241,8 +240,7 @@ impl ApiClient {
         &self,
         url: String,
         path: String,
-        context: &RequestContext,
-    ) -> Result<(ApiResponse<T>, usize), Diagnostics> {
+    ) -> Result<(ApiResponse<T>, usize), Failure> {
         let started = Instant::now();
         let attempts = self.settings.max_retries.saturating_add(1);
         let mut attempt = 0_u32;
@@ -251,36 +249,34 @@ impl ApiClient {
             attempt += 1;
             let (ticket, wait) = self.throttle.ready().await;
             waited.add(wait);
-            match self.attempt(&url, &path, context, attempt, ticket).await {
-                Outcome::Done(result) => {
-                    return result
-                        .map(|(response, size)| (ApiResponse { waited, ..response }, size))
-                        .map_err(Diagnostics::from)
-                }
-                Outcome::Retry {
-                    failure,
-                    server_wait,
-                    rate_limited,
-                } => {
-                    if attempt >= attempts {
-                        return Err(failure::exhausted(failure, attempt, started.elapsed()).into());
-                    }
-                    let wait = server_wait.unwrap_or_else(|| retry::backoff(attempt));
-                    if rate_limited {
-                        self.throttle.pause_for(wait);
-                    }
-                    tracing::debug!(
-                        method = "GET",
-                        path = %path,
-                        attempt,
-                        wait_ms = millis(wait),
-                        server_asked = server_wait.is_some(),
-                        reason = %failure.summary,
-                        "Cloudflare API request will be retried"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
+            let failed = match self.attempt(&url, &path, attempt, ticket).await {
+                Ok((response, size)) => return Ok((ApiResponse { waited, ..response }, size)),
+                Err(failed) => failed,
+            };
+            if !failed.error.is_retryable() || attempt >= attempts {
+                return Err(Failure {
+                    error: failed.error,
+                    path,
+                    attempts: attempt,
+                    elapsed: started.elapsed(),
+                });
             }
+            let wait = failed
+                .server_wait
+                .unwrap_or_else(|| retry::backoff(attempt));
+            if failed.error.is_rate_limited() {
+                self.throttle.pause_for(wait);
+            }
+            tracing::debug!(
+                method = "GET",
+                path = %path,
+                attempt,
+                wait_ms = millis(wait),
+                server_asked = failed.server_wait.is_some(),
+                reason = ?failed.error,
+                "Cloudflare API request will be retried"
+            );
+            tokio::time::sleep(wait).await;
         }
     }
 
@@ -289,59 +285,37 @@ impl ApiClient {
         &self,
         url: &str,
         path: &str,
-        context: &RequestContext,
         attempt: u32,
         ticket: Ticket<'_>,
-    ) -> Outcome<T> {
+    ) -> Result<(ApiResponse<T>, usize), Attempted> {
         let started = Instant::now();
-        let request = match self.authorize(self.http.get(url), context) {
-            Ok(request) => request,
-            Err(diag) => return Outcome::Done(Err(diag)),
+        let Some(credentials) = &self.auth_headers else {
+            return Err(ApiError::NoCredentials.into());
         };
+        let request = self.http.get(url).headers(credentials.clone());
         let response = match request.send().await {
             Ok(response) => {
                 ticket.answered(response.headers());
                 response
             }
             Err(e) => {
+                let error = ApiError::from_send(&e, &self.redactor);
                 tracing::debug!(
                     method = "GET",
                     path = %path,
                     attempt,
                     duration_ms = millis(started.elapsed()),
-                    error = %self.chain(&e),
+                    error = ?error,
                     "Cloudflare API call failed"
                 );
-                if let Some(reason) = failure::certificate_problem(&e) {
-                    return Outcome::Done(Err(failure::certificate(
-                        &reason,
-                        &self.settings.base_url,
-                        context,
-                    )));
-                }
-                return Outcome::Retry {
-                    failure: failure::transport(
-                        &e,
-                        &self.chain(&e),
-                        path,
-                        &self.settings.base_url,
-                        context,
-                    ),
-                    server_wait: None,
-                    rate_limited: false,
-                };
+                return Err(error.into());
             }
         };
         let status = response.status();
         if status.is_redirection() {
             let location = redirect_target(url, response.headers())
                 .map(|target| self.redactor.text(&target).into_owned());
-            return Outcome::Done(Err(failure::redirected(
-                status,
-                location.as_deref(),
-                path,
-                &self.settings.base_url,
-            )));
+            return Err(ApiError::Redirected { status, location }.into());
         }
         let server_wait = retry::server_wait(status, response.headers(), SystemTime::now());
         let undecoded = response
@@ -361,69 +335,45 @@ impl ApiClient {
         let body = match body {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                return Outcome::Done(Err(failure::too_large(path, status)))
-            }
-            Err(BodyError::Read(e)) if failure::is_corrupt_encoding(&e) => {
-                return Outcome::Done(Err(failure::undecodable(&self.chain(&e), status, path)))
+                return Err(ApiError::TooLarge {
+                    status,
+                    limit: MAX_BODY_BYTES,
+                }
+                .into())
             }
             Err(BodyError::Read(e)) => {
-                return Outcome::Retry {
-                    failure: failure::interrupted(&e, &self.chain(&e), status, path, context),
+                return Err(Attempted {
+                    error: ApiError::from_body(&e, status, &self.redactor),
                     server_wait,
-                    rate_limited: false,
-                }
+                })
             }
         };
         let shown = || ShownBody::new(&body, undecoded.as_deref(), &self.redactor);
         tracing::trace!(path = %path, body = %shown().excerpt, "Cloudflare API response body");
         if !status.is_success() {
-            let diag = failure::status(status, &shown(), path, context, &self.settings.credentials);
-            return if retry::is_retryable(status) {
-                Outcome::Retry {
-                    failure: diag,
-                    server_wait,
-                    rate_limited: status == StatusCode::TOO_MANY_REQUESTS,
-                }
-            } else {
-                Outcome::Done(Err(diag))
+            return Err(Attempted {
+                error: ApiError::Status {
+                    status,
+                    body: shown(),
+                },
+                server_wait,
+            });
+        }
+        parse(&body).map_err(|e| {
+            let error = match e {
+                ParseFailure::NotAnEnvelope(e) => ApiError::NotAnEnvelope {
+                    status,
+                    problem: self.redactor.text(&e.to_string()).into_owned(),
+                    body: shown(),
+                },
+                ParseFailure::ReportedFailure => ApiError::Reported {
+                    status,
+                    errors: shown().errors,
+                },
+                ParseFailure::MissingResult => ApiError::MissingResult { status },
             };
-        }
-        Outcome::Done(parse(&body).map_err(|e| match e {
-            ParseFailure::NotAnEnvelope(e) => failure::not_an_envelope(
-                path,
-                status,
-                &shown(),
-                &self.redactor.text(&e.to_string()),
-            ),
-            ParseFailure::ReportedFailure => {
-                failure::reported_failure(path, status, &shown().errors, context)
-            }
-            ParseFailure::MissingResult => failure::missing_result(path, status),
-        }))
-    }
-
-    /// An error and its causes on one line, cleaned of credentials.
-    fn chain(&self, error: &reqwest::Error) -> String {
-        self.redactor
-            .text(&failure::error_chain(error))
-            .into_owned()
-    }
-
-    fn authorize(
-        &self,
-        request: reqwest::RequestBuilder,
-        context: &RequestContext,
-    ) -> Result<reqwest::RequestBuilder, Diagnostic> {
-        match &self.auth_headers {
-            Some(headers) => Ok(request.headers(headers.clone())),
-            None => Err(Diagnostic::error(
-                "No Cloudflare credentials",
-                format!(
-                    "Reading {} needs an API token with the \"{}\" permission. Set api_token in the provider \"cloudflare\" block, or the {ENV_API_TOKEN} environment variable.",
-                    context.what, context.permission
-                ),
-            )),
-        }
+            error.into()
+        })
     }
 }
 
@@ -556,6 +506,8 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyErr
 
 #[cfg(test)]
 mod tests {
+    use reqwest::StatusCode;
+
     use super::*;
     use crate::cloudflare::secret::Secret;
 
@@ -565,6 +517,162 @@ mod tests {
             "https://api.example.test/client/v4",
         ))
         .expect("client")
+    }
+
+    /// Answers one request on 127.0.0.1 with `response` (raw HTTP); the base URL.
+    async fn answering(response: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            if let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = [0_u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            }
+        });
+        format!("http://127.0.0.1:{port}/client/v4")
+    }
+
+    /// One attempt against a server answering `response`: how it ended.
+    async fn attempt_against(
+        response: String,
+    ) -> Result<ApiResponse<serde_json::Value>, ApiError> {
+        let base = answering(response).await;
+        let mut settings = Settings::new(Credentials::Token(Secret::new("token-value")), base);
+        settings.request_timeout = Duration::from_secs(5);
+        let client = ApiClient::new(settings).expect("client");
+        let url = client.url(&["accounts", "a"]);
+        let (ticket, _) = client.throttle.ready().await;
+        client
+            .attempt(&url, "/accounts/a", 1, ticket)
+            .await
+            .map(|(response, _)| response)
+            .map_err(|failed| failed.error)
+    }
+
+    fn answer(status_line: &str, headers: &str, body: &str) -> String {
+        format!(
+            "HTTP/1.1 {status_line}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+    }
+
+    #[tokio::test]
+    async fn every_answer_is_sorted_into_its_kind() {
+        let ok = attempt_against(answer(
+            "200 OK",
+            "",
+            r#"{"success":true,"errors":[],"result":{"a":1}}"#,
+        ))
+        .await;
+        assert_eq!(ok.expect("success").result["a"], 1);
+
+        let redirected = attempt_against(answer(
+            "302 Found",
+            "Location: http://elsewhere.test/x?t=token-value\r\n",
+            "",
+        ))
+        .await;
+        assert_eq!(
+            redirected.unwrap_err(),
+            ApiError::Redirected {
+                status: StatusCode::FOUND,
+                location: Some("http://elsewhere.test/x?t=[REDACTED]".into())
+            }
+        );
+
+        match attempt_against(answer(
+            "429 Too Many Requests",
+            "Retry-After: 1\r\n",
+            r#"{"success":false,"errors":[{"code":971,"message":"slow down"}]}"#,
+        ))
+        .await
+        {
+            Err(error) => {
+                assert!(error.is_rate_limited() && error.is_retryable(), "{error:?}");
+            }
+            other => panic!("expected a 429, got {other:?}"),
+        }
+        match attempt_against(answer(
+            "404 Not Found",
+            "",
+            r#"{"success":false,"errors":[{"code":7003,"message":"no route"}]}"#,
+        ))
+        .await
+        {
+            Err(ApiError::Status { status, body }) => {
+                assert_eq!(status, StatusCode::NOT_FOUND);
+                assert_eq!(body.errors[0].code, Some(7003));
+            }
+            other => panic!("expected a 404, got {other:?}"),
+        }
+        assert!(matches!(
+            attempt_against(answer("200 OK", "", "<html>proxy</html>")).await,
+            Err(ApiError::NotAnEnvelope { .. })
+        ));
+        assert!(matches!(
+            attempt_against(answer(
+                "200 OK",
+                "",
+                r#"{"success":false,"errors":[{"code":1,"message":"no"}]}"#
+            ))
+            .await,
+            Err(ApiError::Reported { .. })
+        ));
+        assert!(matches!(
+            attempt_against(answer("200 OK", "", r#"{"success":true,"errors":[]}"#)).await,
+            Err(ApiError::MissingResult { .. })
+        ));
+        assert!(matches!(
+            attempt_against(answer("200 OK", "Content-Encoding: gzip\r\n", "not gzip")).await,
+            Err(ApiError::Undecodable { .. })
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_a_transport_error_worth_retrying() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        drop(listener);
+        let mut settings = Settings::new(
+            Credentials::Token(Secret::new("t")),
+            format!("http://127.0.0.1:{port}/client/v4"),
+        );
+        settings.max_retries = 0;
+        let client = ApiClient::new(settings).expect("client");
+        let url = client.url(&["x"]);
+        let (ticket, _) = client.throttle.ready().await;
+        let error = client
+            .attempt::<serde_json::Value>(&url, "/x", 1, ticket)
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .error;
+        assert!(
+            matches!(
+                error,
+                ApiError::Transport {
+                    kind: api_error::TransportKind::Connect,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.is_retryable());
+        let none = ApiClient::new(Settings::new(Credentials::Missing, "http://127.0.0.1:9"))
+            .expect("client");
+        let (ticket, _) = none.throttle.ready().await;
+        let missing = none
+            .attempt::<serde_json::Value>("http://127.0.0.1:9/x", "/x", 1, ticket)
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .error;
+        assert_eq!(missing, ApiError::NoCredentials);
     }
 
     #[test]

@@ -1,18 +1,84 @@
-//! Failed API requests as diagnostics that say what happened and what to do:
-//! transport errors, untrusted certificates, redirects, error statuses, bodies
-//! that are not the envelope, and retries that ran out. Bodies arrive here
-//! already cleaned of credentials ([`ShownBody`]).
+//! Failed API requests in the user's terms: [`diagnostic`] turns a typed
+//! [`Failure`] and what the request was about ([`RequestContext`]) into a
+//! diagnostic that says what happened and what to do; [`budget_wait`] explains
+//! a long wait for Cloudflare's request budget. Server text arrives here
+//! already cleaned of credentials.
 
 use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use crate::cloudflare::api_error::{ApiError, Failure, TransportKind};
 use crate::cloudflare::budget::Snapshot;
-use crate::cloudflare::client::{RequestContext, MAX_BODY_BYTES};
 use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES};
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{ApiMessage, ShownBody};
 use crate::plugin::diagnostics::Diagnostic;
+use crate::plugin::path::AttributePath;
+
+/// What a request is about, so failures can be explained in the user's terms.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    /// The object read, e.g. `SSO connector "…" in account "…"`.
+    pub what: String,
+    /// The API token permission the endpoint needs, e.g. `SSO Connector Read`.
+    pub permission: &'static str,
+    /// True when the endpoint accepts API tokens only.
+    pub tokens_only: bool,
+    /// What to tell the user on 404.
+    pub not_found: String,
+    /// The configuration attribute a 404 points at.
+    pub not_found_attribute: Option<AttributePath>,
+}
+
+/// The client a request went through, as far as messages need it.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    /// The API root requests went to.
+    pub base_url: &'a str,
+    /// The credentials they carried.
+    pub credentials: &'a Credentials,
+}
+
+/// The one place a failed request becomes a diagnostic. When the failure was
+/// one that retrying could have fixed, the attempts and time spent are added.
+pub fn diagnostic(failure: &Failure, context: &RequestContext, origin: Origin<'_>) -> Diagnostic {
+    let path = failure.path.as_str();
+    let diag = match &failure.error {
+        ApiError::NoCredentials => no_credentials(context),
+        ApiError::Transport { kind, chain } => transport(*kind, chain, path, origin.base_url, context),
+        ApiError::Certificate { reason } => certificate(reason, origin.base_url, context),
+        ApiError::Redirected { status, location } => {
+            redirected(*status, location.as_deref(), path, origin.base_url)
+        }
+        ApiError::Interrupted {
+            status,
+            timed_out,
+            chain,
+        } => interrupted(*timed_out, chain, *status, path, context),
+        ApiError::TooLarge { status, limit } => too_large(path, *status, *limit),
+        ApiError::Undecodable { status, chain } => undecodable(chain, *status, path),
+        ApiError::NotAnEnvelope {
+            status,
+            problem,
+            body,
+        } => not_an_envelope(path, *status, body, problem),
+        ApiError::Reported { status, errors } => reported_failure(path, *status, errors, context),
+        ApiError::MissingResult { status } => missing_result(path, *status),
+        ApiError::Status { status: code, body } => {
+            status(*code, body, path, context, origin.credentials)
+        }
+        ApiError::ResultTypeMismatch => Diagnostic::error(
+            "Internal error in the response cache",
+            "Two kinds of reads asked for the same URL with different result types. This is a bug in the provider; please report it.",
+        ),
+    };
+    if failure.error.is_retryable() {
+        exhausted(diag, failure.attempts, failure.elapsed)
+    } else {
+        diag
+    }
+}
 
 /// `[code] message; …` for a list of Cloudflare errors.
 pub fn describe_errors(errors: &[ApiMessage]) -> String {
@@ -27,39 +93,31 @@ pub fn describe_errors(errors: &[ApiMessage]) -> String {
     }
 }
 
-/// An error and its sources on one line, without repeating nested text.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(inner) = source {
-        let more = inner.to_string();
-        if !text.contains(&more) {
-            text.push_str(": ");
-            text.push_str(&more);
-        }
-        source = inner.source();
-    }
-    text
+fn no_credentials(context: &RequestContext) -> Diagnostic {
+    Diagnostic::error(
+        "No Cloudflare credentials",
+        format!(
+            "Reading {} needs an API token with the \"{}\" permission. Set api_token in the provider \"cloudflare\" block, or the {ENV_API_TOKEN} environment variable.",
+            context.what, context.permission
+        ),
+    )
 }
 
-/// The request never produced a complete answer: connect failure, timeout,
-/// reset. `chain` is the error's [`error_chain`], cleaned of credentials.
-pub fn transport(
-    error: &reqwest::Error,
+/// The request never produced a complete answer: connect failure, timeout, reset.
+fn transport(
+    kind: TransportKind,
     chain: &str,
     path: &str,
     base_url: &str,
     context: &RequestContext,
 ) -> Diagnostic {
-    let (summary, hint) = if error.is_timeout() {
-        ("Cloudflare API request timed out", "The API did not answer within request_timeout (CLOUDFLARE_REQUEST_TIMEOUT). Retry later; if it keeps happening, check connectivity to the API or raise request_timeout.")
-    } else if error.is_connect() {
-        (
+    let (summary, hint) = match kind {
+        TransportKind::Timeout => ("Cloudflare API request timed out", "The API did not answer within request_timeout (CLOUDFLARE_REQUEST_TIMEOUT). Retry later; if it keeps happening, check connectivity to the API or raise request_timeout."),
+        TransportKind::Connect => (
             "Could not connect to the Cloudflare API",
             "Check network access to the API and the base_url setting (CLOUDFLARE_BASE_URL).",
-        )
-    } else {
-        ("Cloudflare API request failed", "The connection failed before a complete answer arrived. Retry; if it persists, check proxies between you and the API.")
+        ),
+        TransportKind::Other => ("Cloudflare API request failed", "The connection failed before a complete answer arrived. Retry; if it persists, check proxies between you and the API."),
     };
     Diagnostic::error(
         summary,
@@ -70,15 +128,15 @@ pub fn transport(
     )
 }
 
-/// The body stopped arriving part-way; `chain` as for [`transport`].
-pub fn interrupted(
-    error: &reqwest::Error,
+/// The body stopped arriving part-way.
+fn interrupted(
+    timed_out: bool,
     chain: &str,
     status: StatusCode,
     path: &str,
     context: &RequestContext,
 ) -> Diagnostic {
-    let summary = if error.is_timeout() {
+    let summary = if timed_out {
         "Cloudflare API request timed out"
     } else {
         "Cloudflare API response interrupted"
@@ -93,24 +151,19 @@ pub fn interrupted(
 }
 
 /// The body is larger than any sensible answer.
-pub fn too_large(path: &str, status: StatusCode) -> Diagnostic {
+fn too_large(path: &str, status: StatusCode, limit: usize) -> Diagnostic {
     Diagnostic::error(
         "Cloudflare API response too large",
         format!(
             "GET {path} answered {status} with a body larger than {} MiB, which no SSO connector response should be. If base_url points at a proxy, check what it returns.",
-            MAX_BODY_BYTES >> 20
+            limit >> 20
         ),
     )
 }
 
 /// A 2xx answer whose body is not the JSON envelope expected; `problem` is
 /// the parser's complaint (cleaned of credentials: it may quote the body).
-pub fn not_an_envelope(
-    path: &str,
-    status: StatusCode,
-    body: &ShownBody,
-    problem: &str,
-) -> Diagnostic {
+fn not_an_envelope(path: &str, status: StatusCode, body: &ShownBody, problem: &str) -> Diagnostic {
     Diagnostic::error(
         "Unexpected response from the Cloudflare API",
         format!(
@@ -122,7 +175,7 @@ pub fn not_an_envelope(
 
 /// A body the HTTP client could not decompress (it said gzip or deflate and
 /// was not); `chain` as for [`transport`].
-pub fn undecodable(chain: &str, status: StatusCode, path: &str) -> Diagnostic {
+fn undecodable(chain: &str, status: StatusCode, path: &str) -> Diagnostic {
     Diagnostic::error(
         "Unreadable response from the Cloudflare API",
         format!(
@@ -134,7 +187,7 @@ pub fn undecodable(chain: &str, status: StatusCode, path: &str) -> Diagnostic {
 /// A 3xx answer: the provider never follows redirects, since the Cloudflare
 /// API does not send them and following one would send credentials, and trust
 /// the answer of, wherever it points. `location` comes cleaned of credentials.
-pub fn redirected(
+fn redirected(
     status: StatusCode,
     location: Option<&str>,
     path: &str,
@@ -153,7 +206,7 @@ pub fn redirected(
 }
 
 /// The API endpoint's TLS certificate is not trusted: not transient, never retried.
-pub fn certificate(reason: &str, base_url: &str, context: &RequestContext) -> Diagnostic {
+fn certificate(reason: &str, base_url: &str, context: &RequestContext) -> Diagnostic {
     Diagnostic::error(
         "Cloudflare API certificate not trusted",
         format!(
@@ -163,60 +216,8 @@ pub fn certificate(reason: &str, base_url: &str, context: &RequestContext) -> Di
     )
 }
 
-/// Why the server's certificate was refused, when that is what failed:
-/// the certificate error anywhere in `error`'s source chain, in words.
-pub fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
-    use rustls::CertificateError as C;
-    for cause in causes(error) {
-        if let Some(rustls::Error::InvalidCertificate(problem)) = cause.downcast_ref() {
-            let details = problem.to_string();
-            return Some(match problem {
-                C::UnknownIssuer => {
-                    "it is not signed by a certificate authority this machine trusts".to_string()
-                }
-                C::NotValidForName | C::NotValidForNameContext { .. } => {
-                    format!("it is not issued for the host name in base_url ({details})")
-                }
-                C::Expired | C::ExpiredContext { .. } => format!("it has expired ({details})"),
-                C::NotValidYet | C::NotValidYetContext { .. } => {
-                    format!("it is not valid yet; check this machine's clock ({details})")
-                }
-                C::Revoked => "it has been revoked".to_string(),
-                _ if details.contains("CaUsedAsEndEntity") => "it is a certificate authority's own certificate presented as the server's (as hand-made self-signed certificates often are), which is not trusted as a server certificate".to_string(),
-                _ => format!("it was refused ({details})"),
-            });
-        }
-    }
-    None
-}
-
-/// Whether a body failed to decompress because it is not what its
-/// `Content-Encoding` says, rather than because the connection broke
-/// part-way (which the HTTP client reports as a decoding error too).
-pub fn is_corrupt_encoding(error: &reqwest::Error) -> bool {
-    error.is_decode() && !causes(error).any(|cause| cause.is::<hyper::Error>())
-}
-
-/// `error` and every error under it. An I/O error's `source()` skips the
-/// error it wraps, and TLS and connection errors arrive wrapped in I/O errors
-/// (sometimes twice), so those are unwrapped too.
-fn causes<'e>(
-    error: &'e (dyn std::error::Error + 'static),
-) -> impl Iterator<Item = &'e (dyn std::error::Error + 'static)> {
-    let mut next = Some(error);
-    std::iter::from_fn(move || {
-        let current = next?;
-        next = current
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn std::error::Error + 'static))
-            .or_else(|| current.source());
-        Some(current)
-    })
-}
-
 /// A 2xx answer whose envelope says `success: false`.
-pub fn reported_failure(
+fn reported_failure(
     path: &str,
     status: StatusCode,
     errors: &[ApiMessage],
@@ -233,7 +234,7 @@ pub fn reported_failure(
 }
 
 /// A 2xx answer with success but no result.
-pub fn missing_result(path: &str, status: StatusCode) -> Diagnostic {
+fn missing_result(path: &str, status: StatusCode) -> Diagnostic {
     Diagnostic::error(
         "Unexpected response from the Cloudflare API",
         format!("GET {path} answered {status} with success but no result. Retry later; if it persists, report it to Cloudflare."),
@@ -241,7 +242,7 @@ pub fn missing_result(path: &str, status: StatusCode) -> Diagnostic {
 }
 
 /// An error status, explained in the user's terms.
-pub fn status(
+fn status(
     status: StatusCode,
     body: &ShownBody,
     path: &str,
@@ -352,7 +353,7 @@ fn span(duration: Duration) -> String {
 
 /// The last attempt's diagnostic, extended with how many attempts were made
 /// over how long, once retries have run out.
-pub fn exhausted(last: Diagnostic, attempts: u32, elapsed: Duration) -> Diagnostic {
+fn exhausted(last: Diagnostic, attempts: u32, elapsed: Duration) -> Diagnostic {
     let tries = if attempts == 1 {
         "1 attempt".to_string()
     } else {

@@ -1,6 +1,7 @@
 //! The Cloudflare provider: configuration, API client and data sources, built
 //! on the generic [`plugin`](crate::plugin) layer.
 
+pub mod api_error;
 pub mod budget;
 pub mod cache;
 pub mod client;
