@@ -538,9 +538,7 @@ mod tests {
     }
 
     /// One attempt against a server answering `response`: how it ended.
-    async fn attempt_against(
-        response: String,
-    ) -> Result<ApiResponse<serde_json::Value>, ApiError> {
+    async fn attempt_against(response: String) -> Result<ApiResponse<serde_json::Value>, ApiError> {
         let base = answering(response).await;
         let mut settings = Settings::new(Credentials::Token(Secret::new("token-value")), base);
         settings.request_timeout = Duration::from_secs(5);

@@ -6,11 +6,11 @@ use std::time::Duration;
 
 use crate::cloudflare::credentials::{self, Credentials, Origin};
 use crate::cloudflare::env::Env;
-use crate::cloudflare::numeric::{Fraction, NumberRange};
+use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::model::TfObject;
+use crate::plugin::model::{ConfigValue, TfObject};
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::{Schema, StringRule};
 use crate::plugin::value::Value;
@@ -51,23 +51,23 @@ tf_object! {
     /// The provider configuration block.
     pub struct ProviderConfig {
         /// The API Token for operations. Alternatively, can be configured using the `CLOUDFLARE_API_TOKEN` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints accept API tokens only.
-        api_token: Option<String> => optional().sensitive().validate(credential_rule("api_token")),
+        api_token: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_token")),
         /// The API key for operations. Alternatively, can be configured using the `CLOUDFLARE_API_KEY` environment variable. API keys are [now considered legacy by Cloudflare](https://developers.cloudflare.com/fundamentals/api/get-started/keys/#limitations), API tokens should be used instead. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. Requires `email`. The SSO connector endpoints reject API keys: use `api_token` for them.
-        api_key: Option<String> => optional().sensitive().validate(credential_rule("api_key")),
+        api_key: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_key")),
         /// A special Cloudflare API key good for a restricted set of endpoints. Alternatively, can be configured using the `CLOUDFLARE_API_USER_SERVICE_KEY` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints reject it: use `api_token` for them.
-        api_user_service_key: Option<String> => optional().sensitive().validate(credential_rule("api_user_service_key")),
+        api_user_service_key: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_user_service_key")),
         /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`; ignored, with a warning, alongside `api_token`.
-        email: Option<String> => optional().validate(credential_rule("email")),
+        email: ConfigValue<String> => optional().validate(credential_rule("email")),
         /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
-        base_url: Option<String> => optional().validate(base_url_rule()),
+        base_url: ConfigValue<String> => optional().validate(base_url_rule()),
         /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
-        user_agent_operator_suffix: Option<String> => optional().validate(suffix_rule()),
+        user_agent_operator_suffix: ConfigValue<String> => optional().validate(suffix_rule()),
         /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset` when that is at most 60 s; other errors are never retried. With the default, a read gives up after at most about 30 s of waiting between attempts. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
-        max_retries: Option<i64> => optional().validate(max_retries_range()),
+        max_retries: ConfigValue<i64> => optional().validate(max_retries_range()),
         /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
-        request_timeout: Option<i64> => optional().validate(request_timeout_range()),
+        request_timeout: ConfigValue<i64> => optional().validate(request_timeout_range()),
         /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
-        rate_limit: Option<Fraction> => optional().validate(rate_limit_range()),
+        rate_limit: ConfigValue<f64> => optional().validate(rate_limit_range()),
     }
 }
 
@@ -83,46 +83,100 @@ fn rate_limit_range() -> NumberRange {
     NumberRange::any("Invalid rate_limit", 0.0, 1000.0)
 }
 
-/// The number settings: attribute, environment variable and allowed range.
-fn number_settings() -> [(&'static str, &'static str, NumberRange); 3] {
+/// A provider argument with the environment variable that stands in for it.
+#[derive(Debug, Clone, Copy)]
+struct Setting {
+    attribute: &'static str,
+    variable: &'static str,
+}
+
+impl Setting {
+    fn path(self) -> AttributePath {
+        AttributePath::attribute(self.attribute)
+    }
+}
+
+const API_TOKEN: Setting = Setting {
+    attribute: "api_token",
+    variable: ENV_API_TOKEN,
+};
+const API_KEY: Setting = Setting {
+    attribute: "api_key",
+    variable: ENV_API_KEY,
+};
+const API_USER_SERVICE_KEY: Setting = Setting {
+    attribute: "api_user_service_key",
+    variable: ENV_API_USER_SERVICE_KEY,
+};
+const EMAIL: Setting = Setting {
+    attribute: "email",
+    variable: ENV_EMAIL,
+};
+const BASE_URL: Setting = Setting {
+    attribute: "base_url",
+    variable: ENV_BASE_URL,
+};
+const USER_AGENT_OPERATOR_SUFFIX: Setting = Setting {
+    attribute: "user_agent_operator_suffix",
+    variable: ENV_USER_AGENT_OPERATOR_SUFFIX,
+};
+const MAX_RETRIES: Setting = Setting {
+    attribute: "max_retries",
+    variable: ENV_MAX_RETRIES,
+};
+const REQUEST_TIMEOUT: Setting = Setting {
+    attribute: "request_timeout",
+    variable: ENV_REQUEST_TIMEOUT,
+};
+const RATE_LIMIT: Setting = Setting {
+    attribute: "rate_limit",
+    variable: ENV_RATE_LIMIT,
+};
+
+/// The number settings with their values and allowed ranges.
+fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, NumberRange); 3] {
+    // Whole numbers within the ranges below are exact in an f64.
     [
-        ("max_retries", ENV_MAX_RETRIES, max_retries_range()),
         (
-            "request_timeout",
-            ENV_REQUEST_TIMEOUT,
+            config.max_retries.map(|n| *n as f64),
+            MAX_RETRIES,
+            max_retries_range(),
+        ),
+        (
+            config.request_timeout.map(|n| *n as f64),
+            REQUEST_TIMEOUT,
             request_timeout_range(),
         ),
-        ("rate_limit", ENV_RATE_LIMIT, rate_limit_range()),
+        (config.rate_limit.clone(), RATE_LIMIT, rate_limit_range()),
     ]
 }
 
-/// A number setting from configuration, else its environment variable, else `None`.
-/// Configuration values were checked by the attribute's validator; an invalid
-/// environment value is an error pointing at the attribute it stands in for.
+/// A number setting from configuration, else its environment variable, else
+/// `None` (also while the argument is unknown). An out-of-range value is an
+/// error pointing at the attribute, naming the variable when it came from one.
 fn number_setting(
-    config: &Value,
+    (value, setting, range): (ConfigValue<f64>, Setting, NumberRange),
     env: &dyn Env,
-    (name, variable, range): (&'static str, &'static str, NumberRange),
 ) -> Result<Option<f64>, Diagnostic> {
-    if let Some(value) = config.attribute(name).filter(|v| !v.is_null()) {
-        let number = value.as_number().and_then(|n| n.as_f64());
-        return match number.map(|n| range.check(n, name)) {
-            Some(Ok(())) => Ok(number),
-            Some(Err(detail)) => {
-                Err(Diagnostic::error(range.summary(), detail).at(AttributePath::attribute(name)))
-            }
+    let error = |detail: String| Diagnostic::error(range.summary(), detail).at(setting.path());
+    match value {
+        ConfigValue::Known(number) => range
+            .check(number, setting.attribute)
+            .map(|()| Some(number))
+            .map_err(error),
+        ConfigValue::Unknown => Ok(None),
+        ConfigValue::Null => match env.get(setting.variable) {
+            Some(text) => range
+                .parse(&text, setting.variable)
+                .map(Some)
+                .map_err(|detail| {
+                    error(format!(
+                        "{detail} Unset it or set {} in the provider block.",
+                        setting.attribute
+                    ))
+                }),
             None => Ok(None),
-        };
-    }
-    match env.get(variable) {
-        Some(text) => range.parse(&text, variable).map(Some).map_err(|detail| {
-            Diagnostic::error(
-                range.summary(),
-                format!("{detail} Unset it or set {name} in the provider block."),
-            )
-            .at(AttributePath::attribute(name))
-        }),
-        None => Ok(None),
+        },
     }
 }
 
@@ -288,51 +342,32 @@ impl Settings {
     }
 }
 
-fn known_string(config: &Value, name: &str) -> Option<String> {
-    config
-        .attribute(name)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-}
-
-/// The credential arguments with the environment variables that stand in for them.
-const CREDENTIAL_SETTINGS: [(&str, &str); 3] = [
-    ("api_token", ENV_API_TOKEN),
-    ("api_key", ENV_API_KEY),
-    ("api_user_service_key", ENV_API_USER_SERVICE_KEY),
-];
-
 /// A credential value with where it came from.
 struct Supplied {
     value: String,
     origin: Origin,
-    attribute: &'static str,
+    setting: Setting,
 }
 
 impl Supplied {
     /// The argument's value, else its variable's, else `None`.
-    fn pick(
-        config: &Value,
-        env: &dyn Env,
-        attribute: &'static str,
-        variable: &'static str,
-    ) -> Option<Self> {
-        Self::argument(config, attribute).or_else(|| Self::from_env(env, attribute, variable))
+    fn pick(argument: &ConfigValue<String>, env: &dyn Env, setting: Setting) -> Option<Self> {
+        Self::argument(argument, setting).or_else(|| Self::from_env(env, setting))
     }
 
-    fn argument(config: &Value, attribute: &'static str) -> Option<Self> {
-        known_string(config, attribute).map(|value| Self {
-            value,
-            origin: Origin::Argument(attribute),
-            attribute,
+    fn argument(argument: &ConfigValue<String>, setting: Setting) -> Option<Self> {
+        argument.known().map(|value| Self {
+            value: value.clone(),
+            origin: Origin::Argument(setting.attribute),
+            setting,
         })
     }
 
-    fn from_env(env: &dyn Env, attribute: &'static str, variable: &'static str) -> Option<Self> {
-        env.get(variable).map(|value| Self {
+    fn from_env(env: &dyn Env, setting: Setting) -> Option<Self> {
+        env.get(setting.variable).map(|value| Self {
             value,
-            origin: Origin::Environment(variable),
-            attribute,
+            origin: Origin::Environment(setting.variable),
+            setting,
         })
     }
 
@@ -341,10 +376,7 @@ impl Supplied {
     fn check_environment(&self, diags: &mut Diagnostics) {
         if let Origin::Environment(_) = self.origin {
             if let Err(detail) = credentials::check(&self.value, self.origin) {
-                diags.push(
-                    Diagnostic::error("Invalid credential", detail)
-                        .at(AttributePath::attribute(self.attribute)),
-                );
+                diags.push(Diagnostic::error("Invalid credential", detail).at(self.setting.path()));
             }
         }
     }
@@ -353,21 +385,27 @@ impl Supplied {
 /// The credentials in effect, with every problem found in `diags`: the block's
 /// credential if it sets any, the environment's otherwise; at most one mode;
 /// an email with an API key; every value by the rules of [`credentials::check`].
-fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option<Credentials> {
-    let in_config = CREDENTIAL_SETTINGS
+fn credentials(
+    config: &ProviderConfig,
+    env: &dyn Env,
+    diags: &mut Diagnostics,
+) -> Option<Credentials> {
+    let arguments = [
+        (&config.api_token, API_TOKEN),
+        (&config.api_key, API_KEY),
+        (&config.api_user_service_key, API_USER_SERVICE_KEY),
+    ];
+    let in_config = arguments
         .iter()
-        .any(|(attribute, _)| known_string(config, attribute).is_some());
-    let supplied: Vec<Option<Supplied>> = CREDENTIAL_SETTINGS
-        .iter()
-        .map(|&(attribute, variable)| {
-            if in_config {
-                Supplied::argument(config, attribute)
-            } else {
-                Supplied::from_env(env, attribute, variable)
-            }
-        })
-        .collect();
-    let set: Vec<&Supplied> = supplied.iter().flatten().collect();
+        .any(|(argument, _)| argument.known().is_some());
+    let [token, key, service_key] = arguments.map(|(argument, setting)| {
+        if in_config {
+            Supplied::argument(argument, setting)
+        } else {
+            Supplied::from_env(env, setting)
+        }
+    });
+    let set: Vec<&Supplied> = [&token, &key, &service_key].into_iter().flatten().collect();
     if let [first, others @ ..] = set.as_slice() {
         for other in others {
             let diag = Diagnostic::error(
@@ -379,7 +417,7 @@ fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option
                 ),
             );
             diags.push(match other.origin {
-                Origin::Argument(name) => diag.at(AttributePath::attribute(name)),
+                Origin::Argument(_) => diag.at(other.setting.path()),
                 Origin::Environment(_) => diag,
             });
         }
@@ -390,22 +428,19 @@ fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option
     if diags.has_errors() {
         return None;
     }
-    let email = Supplied::pick(config, env, "email", ENV_EMAIL);
-    let [token, key, service_key] = <[Option<Supplied>; 3]>::try_from(supplied).ok()?;
+    let email = Supplied::pick(&config.email, env, EMAIL);
     if let Some(token) = token {
-        if matches!(
-            email,
-            Some(Supplied {
-                origin: Origin::Argument(_),
-                ..
-            })
-        ) {
+        if let Some(Supplied {
+            origin: Origin::Argument(_),
+            ..
+        }) = email
+        {
             diags.push(
                 Diagnostic::warning(
                     "email is ignored with api_token",
                     "email is only used with api_key. Remove it to avoid confusion.",
                 )
-                .at(AttributePath::attribute("email")),
+                .at(EMAIL.path()),
             );
         }
         return Some(Credentials::Token(Secret::new(token.value)));
@@ -417,7 +452,7 @@ fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option
                     "Missing email for api_key",
                     format!("An API key must be used together with the account email: set email in the provider block or the {ENV_EMAIL} environment variable. Better, use an API token (api_token or {ENV_API_TOKEN})."),
                 )
-                .at(AttributePath::attribute("email")),
+                .at(EMAIL.path()),
             );
             return None;
         };
@@ -437,12 +472,11 @@ fn credentials(config: &Value, env: &dyn Env, diags: &mut Diagnostics) -> Option
 }
 
 /// The User-Agent suffix in effect (argument, else variable), checked.
-fn suffix(config: &Value, env: &dyn Env) -> Result<Option<String>, Diagnostic> {
+fn suffix(config: &ProviderConfig, env: &dyn Env) -> Result<Option<String>, Diagnostic> {
     let Some(suffix) = Supplied::pick(
-        config,
+        &config.user_agent_operator_suffix,
         env,
-        "user_agent_operator_suffix",
-        ENV_USER_AGENT_OPERATOR_SUFFIX,
+        USER_AGENT_OPERATOR_SUFFIX,
     ) else {
         return Ok(None);
     };
@@ -450,8 +484,14 @@ fn suffix(config: &Value, env: &dyn Env) -> Result<Option<String>, Diagnostic> {
         .map(|()| Some(suffix.value.trim().to_string()))
         .map_err(|detail| {
             Diagnostic::error("Invalid user_agent_operator_suffix", detail)
-                .at(AttributePath::attribute("user_agent_operator_suffix"))
+                .at(USER_AGENT_OPERATOR_SUFFIX.path())
         })
+}
+
+/// The typed configuration of a block value Terraform sent (it conforms to
+/// the schema, so this fails only on a mismatch with Terraform).
+fn typed(config: &Value) -> Result<ProviderConfig, Diagnostics> {
+    ProviderConfig::from_attributes(config, &AttributePath::root())
 }
 
 /// The User-Agent header: the provider and Terraform versions, or, when the
@@ -469,31 +509,36 @@ pub fn user_agent(provider_version: &str, terraform_version: &str, suffix: Optio
 /// Cross-attribute checks on a configuration that may hold unknowns, and the
 /// environment variables the configuration leaves in effect.
 pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
+    let config = match typed(config) {
+        Ok(config) => config,
+        Err(diags) => return diags,
+    };
     let mut diags = Diagnostics::new();
-    let credentials_known = CREDENTIAL_SETTINGS
-        .iter()
-        .map(|(attribute, _)| *attribute)
-        .chain(["email"])
-        .all(|name| config.attribute(name).is_none_or(Value::is_known));
+    let credentials_known = [
+        &config.api_token,
+        &config.api_key,
+        &config.api_user_service_key,
+        &config.email,
+    ]
+    .iter()
+    .all(|argument| !argument.is_unknown());
     if credentials_known {
-        credentials(config, env, &mut diags);
+        credentials(&config, env, &mut diags);
     }
-    if config
-        .attribute("user_agent_operator_suffix")
-        .is_none_or(Value::is_null)
-    {
-        if let Err(diag) = suffix(config, env) {
+    if config.user_agent_operator_suffix.is_null() {
+        if let Err(diag) = suffix(&config, env) {
             diags.push(diag);
         }
     }
-    for setting in number_settings() {
-        if let Err(diag) = number_setting(config, env, setting) {
+    for setting in number_settings(&config) {
+        if let Err(diag) = number_setting(setting, env) {
             diags.push(diag);
         }
     }
-    let base_url = match config.attribute("base_url") {
-        Some(v) if !v.is_null() => v.as_str().map(|url| (url.to_string(), false)),
-        _ => env.get(ENV_BASE_URL).map(|url| (url, true)),
+    let base_url = match &config.base_url {
+        ConfigValue::Known(url) => Some((url.clone(), false)),
+        ConfigValue::Unknown => None,
+        ConfigValue::Null => env.get(BASE_URL.variable).map(|url| (url, true)),
     };
     if let Some((url, from_env)) = base_url {
         for warning in plain_http_warnings(&url, from_env, env) {
@@ -535,26 +580,29 @@ pub fn resolve(
         return Err(diags);
     }
     diags.extend(Schema::new("", ProviderConfig::attributes()).validate(config));
-    let credentials = credentials(config, env, &mut diags);
-    let suffix = suffix(config, env)
+    let config = typed(config)?;
+    let credentials = credentials(&config, env, &mut diags);
+    let suffix = suffix(&config, env)
         .map_err(|diag| diags.push(diag))
         .ok()
         .flatten();
-    let base_url = match known_string(config, "base_url").or_else(|| env.get(ENV_BASE_URL)) {
+    let base_url = match config
+        .base_url
+        .known()
+        .cloned()
+        .or_else(|| env.get(BASE_URL.variable))
+    {
         Some(url) => match check_base_url(&url) {
             Ok(()) => url.trim_end_matches('/').to_string(),
             Err(detail) => {
-                diags.push(
-                    Diagnostic::error("Invalid base_url", detail)
-                        .at(AttributePath::attribute("base_url")),
-                );
+                diags.push(Diagnostic::error("Invalid base_url", detail).at(BASE_URL.path()));
                 String::new()
             }
         },
         None => DEFAULT_BASE_URL.to_string(),
     };
-    let [retries, timeout, rate] = number_settings().map(|setting| {
-        number_setting(config, env, setting)
+    let [retries, timeout, rate] = number_settings(&config).map(|setting| {
+        number_setting(setting, env)
             .map_err(|diag| diags.push(diag))
             .ok()
             .flatten()

@@ -1,40 +1,10 @@
-//! Number-valued settings: a fractional number type for the schema, and the
-//! range rules declared next to number attributes (checked at plan time and
-//! reused for the environment variables that stand in for them).
+//! The range rules declared next to number attributes, checked at plan time
+//! and reused for the environment variables that stand in for them.
 
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::model::TfValue;
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::Validator;
-use crate::plugin::types::Type;
 use crate::plugin::value::Value;
-
-/// A Terraform number that may have a fraction (such as `rate_limit = 0.5`);
-/// exists because the plugin layer's models only carry whole numbers.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Fraction(pub f64);
-
-impl TfValue for Fraction {
-    fn tf_type() -> Type {
-        Type::Number
-    }
-
-    fn to_value(&self) -> Value {
-        Value::from(self.0)
-    }
-
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
-        match value.as_number().and_then(|n| n.as_f64()) {
-            Some(number) if number.is_finite() => Ok(Self(number)),
-            _ => Err(Diagnostic::error(
-                "Invalid number",
-                format!("Attribute \"{path}\" must be a finite number."),
-            )
-            .at(path.clone())
-            .into()),
-        }
-    }
-}
 
 /// An inclusive range a number attribute must lie in, optionally whole numbers only.
 #[derive(Debug, Clone, Copy)]
@@ -194,20 +164,5 @@ mod tests {
             "{err}"
         );
         assert!(rule.parse("0", "CLOUDFLARE_REQUEST_TIMEOUT").is_err());
-    }
-
-    #[test]
-    fn fractions_round_trip() {
-        let path = AttributePath::attribute("rate_limit");
-        let value = Fraction(0.5).to_value();
-        assert_eq!(
-            Fraction::from_value(&value, &path).ok(),
-            Some(Fraction(0.5))
-        );
-        assert_eq!(
-            Fraction::from_value(&Value::from(4_i64), &path).ok(),
-            Some(Fraction(4.0))
-        );
-        assert!(Fraction::from_value(&Value::from("x"), &path).is_err());
     }
 }

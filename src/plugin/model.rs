@@ -169,6 +169,94 @@ impl<T: TfValue> TfValue for Option<T> {
     }
 }
 
+impl TfValue for f64 {
+    fn tf_type() -> Type {
+        Type::Number
+    }
+    fn to_value(&self) -> Value {
+        Value::from(*self)
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value.as_number().and_then(|n| n.as_f64()) {
+            Some(number) if number.is_finite() => Ok(number),
+            Some(_) => Err(Diagnostic::error(
+                "Number out of range",
+                format!("Attribute \"{path}\" must be a finite number."),
+            )
+            .at(path.clone())
+            .into()),
+            None => Err(mismatch(path, "a number", value)),
+        }
+    }
+}
+
+/// A configuration value as Terraform sends it: set, null, or not known yet
+/// (while validating and planning, a value that derives from something not
+/// yet created). A typed model uses it for arguments it must read before
+/// every value is known, such as a provider configuration being validated.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum ConfigValue<T> {
+    /// Set to this.
+    Known(T),
+    /// Not set.
+    #[default]
+    Null,
+    /// Set to something not known yet.
+    Unknown,
+}
+
+impl<T> ConfigValue<T> {
+    /// The value, when set and known.
+    pub fn known(&self) -> Option<&T> {
+        match self {
+            ConfigValue::Known(value) => Some(value),
+            ConfigValue::Null | ConfigValue::Unknown => None,
+        }
+    }
+
+    /// Whether it is not known yet.
+    pub fn is_unknown(&self) -> bool {
+        matches!(self, ConfigValue::Unknown)
+    }
+
+    /// Whether it is not set.
+    pub fn is_null(&self) -> bool {
+        matches!(self, ConfigValue::Null)
+    }
+
+    /// The same state with the known value converted.
+    pub fn map<U>(&self, convert: impl FnOnce(&T) -> U) -> ConfigValue<U> {
+        match self {
+            ConfigValue::Known(value) => ConfigValue::Known(convert(value)),
+            ConfigValue::Null => ConfigValue::Null,
+            ConfigValue::Unknown => ConfigValue::Unknown,
+        }
+    }
+}
+
+impl<T: TfValue> TfValue for ConfigValue<T> {
+    fn tf_type() -> Type {
+        T::tf_type()
+    }
+    fn nested() -> Option<(Nesting, Vec<Attribute>)> {
+        T::nested()
+    }
+    fn to_value(&self) -> Value {
+        match self {
+            ConfigValue::Known(inner) => inner.to_value(),
+            ConfigValue::Null => Value::Null,
+            ConfigValue::Unknown => Value::unknown(),
+        }
+    }
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+        match value {
+            Value::Null => Ok(ConfigValue::Null),
+            Value::Unknown(_) => Ok(ConfigValue::Unknown),
+            other => T::from_value(other, path).map(ConfigValue::Known),
+        }
+    }
+}
+
 impl<T: TfValue> TfValue for Vec<T> {
     fn tf_type() -> Type {
         Type::list(T::tf_type())
