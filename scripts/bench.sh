@@ -10,6 +10,7 @@ cd "$root"
 bash scripts/setup.sh >/dev/null
 echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cargo build --release --quiet --bins
+cargo build --release --quiet -p fake-cloudflare-api
 cargo bench --quiet --bench startup
 cargo bench --quiet --bench reads
 for tf in "$(command -v terraform || true)" "$root/.tools/bin/terraform-1.15"; do

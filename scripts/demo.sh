@@ -45,7 +45,8 @@ rm -rf "$work"
 mkdir -p "$work/plugins" "$work/home"
 bash scripts/setup.sh
 echo "demo: building the provider and the fake API (the first build takes a few minutes)"
-cargo build --quiet --bin "$PROVIDER_BINARY" --bin fake-cloudflare-api
+cargo build --quiet --bin "$PROVIDER_BINARY"
+cargo build --quiet -p fake-cloudflare-api
 binary="$root/target/debug/$PROVIDER_BINARY"
 
 ln -s "$binary" "$work/plugins/$PROVIDER_BINARY"

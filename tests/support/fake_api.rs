@@ -1,8 +1,8 @@
-//! Starts the bundled fake Cloudflare API for a test and talks to its control API.
+//! Starts the bundled fake Cloudflare API in the test's own process and talks
+//! to its control API.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 /// The token the fake API accepts by default.
@@ -12,9 +12,9 @@ pub const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 /// A verified, enabled connector of [`ACCOUNT`].
 pub const CONNECTOR: &str = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";
 
-/// A running fake API, killed on drop.
+/// A running fake API, stopped on drop.
 pub struct FakeApi {
-    child: Child,
+    running: fake_cloudflare_api::Running,
     /// Base URL to configure the provider with (`…/client/v4`).
     pub url: String,
     addr: String,
@@ -26,32 +26,26 @@ impl FakeApi {
         Self::start_with(&[])
     }
 
-    /// Starts the fake API with extra command-line arguments.
+    /// Starts the fake API with the command's arguments (see
+    /// `fake-cloudflare-api --help`); it logs nothing.
     pub fn start_with(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_fake-cloudflare-api"))
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start fake-cloudflare-api");
-        let stdout = child.stdout.take().expect("fake API stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read fake API address");
-        let url = line
-            .trim()
-            .strip_prefix("FAKE_CLOUDFLARE_API_URL=")
-            .unwrap_or_else(|| panic!("unexpected first line from the fake API: {line:?}"))
-            .to_string();
+        let options = match fake_cloudflare_api::parse(args.iter().map(|a| a.to_string())) {
+            Ok(fake_cloudflare_api::Command::Run(options)) => options,
+            other => panic!("bad fake API arguments {args:?}: {other:?}"),
+        };
+        let running = fake_cloudflare_api::start(fake_cloudflare_api::Options {
+            quiet: true,
+            ..options
+        })
+        .unwrap_or_else(|e| panic!("start the fake API: {e}"));
+        let url = running.url.clone();
         let addr = url
             .trim_start_matches("http://")
             .split('/')
             .next()
             .expect("host:port")
             .to_string();
-        Self { child, url, addr }
+        Self { running, url, addr }
     }
 
     /// The `127.0.0.1:port` it listens on.
@@ -119,12 +113,5 @@ impl FakeApi {
             Some(json),
         );
         assert!(status < 300, "put connector failed: {status} {body}");
-    }
-}
-
-impl Drop for FakeApi {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

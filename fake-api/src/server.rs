@@ -1,24 +1,9 @@
-//! A fake Cloudflare API for integration tests, end-to-end tests, benchmarks and demos.
-//!
-//! It serves `GET /client/v4/accounts/{account_id}/sso_connectors[/{id}]` from memory on
-//! 127.0.0.1, prints `FAKE_CLOUDFLARE_API_URL=http://127.0.0.1:<port>/client/v4` once
-//! listening, and offers an unauthenticated `/__control` API through which tests read the
-//! request log, change data and queue faults. Run with `--help` for the flags.
+//! The server itself: accepts connections on 127.0.0.1 and serves each with
+//! HTTP/1.1, routing to the control API or the fake API, and logs requests.
 
-mod auth;
-mod body;
-mod budget;
-mod cli;
-mod control;
-mod faults;
-mod journal;
-mod routes;
-mod state;
-mod store;
-
+use std::future::Future;
 use std::io::{self, Write};
 use std::pin::Pin;
-use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::Arc;
@@ -32,14 +17,14 @@ use hyper::{Request, Response};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::auth::AuthConfig;
 use crate::body::ResponseBody;
-use crate::cli::{Command, Options};
+use crate::cli::Options;
 use crate::routes::ResetConnection;
 use crate::state::AppState;
 use crate::store::Store;
+use crate::{control, routes};
 
 /// Writes request log lines to stderr from a background thread, dropping lines rather than
 /// blocking the server when stderr is slow or nobody reads it.
@@ -175,33 +160,18 @@ async fn serve_connection(stream: TcpStream, state: Arc<AppState>, logger: Logge
     let _ = builder.serve_connection(io, service).await;
 }
 
-/// Completes when the process that started us exits (we get re-parented), so a fake API
-/// whose test was killed without cleaning up does not linger.
-async fn parent_exit() {
-    let parent = std::os::unix::process::parent_id();
-    loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
-        if std::os::unix::process::parent_id() != parent {
-            return;
-        }
-    }
-}
-
-/// Completes on SIGINT, SIGTERM or the parent's exit, naming the reason.
-async fn shutdown(mut interrupt: Signal, mut terminate: Signal) -> &'static str {
-    tokio::select! {
-        _ = interrupt.recv() => "SIGINT",
-        _ = terminate.recv() => "SIGTERM",
-        () = parent_exit() => "parent process exited",
-    }
-}
-
-/// Binds, announces the URL, and serves until a shutdown signal.
-async fn run(options: Options, state: Arc<AppState>) -> Result<(), String> {
-    let interrupt =
-        signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
-    let terminate =
-        signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+/// Binds 127.0.0.1 on the options' port, calls `announce` with the base URL
+/// (`http://127.0.0.1:<port>/client/v4`), and serves until `stop` completes;
+/// returns what `stop` gave as the reason.
+pub async fn run<S>(
+    options: Options,
+    announce: impl FnOnce(&str) -> Result<(), String>,
+    stop: S,
+) -> Result<S::Output, String>
+where
+    S: Future,
+{
+    let state = Arc::new(initial_state(&options)?);
     let listener = TcpListener::bind(("127.0.0.1", options.port))
         .await
         .map_err(|e| format!("cannot bind 127.0.0.1:{}: {e}", options.port))?;
@@ -209,24 +179,12 @@ async fn run(options: Options, state: Arc<AppState>) -> Result<(), String> {
         .local_addr()
         .map_err(|e| format!("cannot read the bound address: {e}"))?
         .port();
-    {
-        let mut out = io::stdout().lock();
-        writeln!(
-            out,
-            "FAKE_CLOUDFLARE_API_URL=http://127.0.0.1:{port}/client/v4"
-        )
-        .and_then(|()| out.flush())
-        .map_err(|e| format!("cannot write the URL to stdout: {e}"))?;
-    }
+    announce(&format!("http://127.0.0.1:{port}/client/v4"))?;
     let logger = Logger::start(options.quiet);
-    let stop = shutdown(interrupt, terminate);
     tokio::pin!(stop);
     loop {
         tokio::select! {
-            reason = &mut stop => {
-                let _ = writeln!(io::stderr(), "fake-cloudflare-api: shutting down ({reason})");
-                return Ok(());
-            }
+            reason = &mut stop => return Ok(reason),
             accepted = listener.accept() => match accepted {
                 Ok((stream, _)) => {
                     tokio::spawn(serve_connection(stream, Arc::clone(&state), logger.clone()));
@@ -260,36 +218,4 @@ fn initial_state(options: &Options) -> Result<AppState, String> {
         denied: options.deny_tokens.iter().cloned().collect(),
     };
     Ok(AppState::new(store, auth, options.budget.clone()))
-}
-
-fn main() -> ExitCode {
-    let fail = |message: String| {
-        let _ = writeln!(io::stderr(), "fake-cloudflare-api: {message}");
-        ExitCode::from(2)
-    };
-    let options = match cli::parse(std::env::args().skip(1)) {
-        Ok(Command::Run(options)) => options,
-        Ok(Command::Help) => {
-            let _ = io::stdout().write_all(cli::USAGE.as_bytes());
-            return ExitCode::SUCCESS;
-        }
-        Err(e) => return fail(e),
-    };
-    let state = match initial_state(&options) {
-        Ok(s) => Arc::new(s),
-        Err(e) => return fail(e),
-    };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(format!("cannot start the runtime: {e}")),
-    };
-    let result = runtime.block_on(run(options, state));
-    runtime.shutdown_timeout(Duration::from_millis(200));
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => fail(e),
-    }
 }
