@@ -91,47 +91,29 @@ struct Setting {
 }
 
 impl Setting {
+    const fn new(attribute: &'static str, variable: &'static str) -> Self {
+        Self {
+            attribute,
+            variable,
+        }
+    }
+
     fn path(self) -> AttributePath {
         AttributePath::attribute(self.attribute)
     }
 }
 
-const API_TOKEN: Setting = Setting {
-    attribute: "api_token",
-    variable: ENV_API_TOKEN,
-};
-const API_KEY: Setting = Setting {
-    attribute: "api_key",
-    variable: ENV_API_KEY,
-};
-const API_USER_SERVICE_KEY: Setting = Setting {
-    attribute: "api_user_service_key",
-    variable: ENV_API_USER_SERVICE_KEY,
-};
-const EMAIL: Setting = Setting {
-    attribute: "email",
-    variable: ENV_EMAIL,
-};
-const BASE_URL: Setting = Setting {
-    attribute: "base_url",
-    variable: ENV_BASE_URL,
-};
-const USER_AGENT_OPERATOR_SUFFIX: Setting = Setting {
-    attribute: "user_agent_operator_suffix",
-    variable: ENV_USER_AGENT_OPERATOR_SUFFIX,
-};
-const MAX_RETRIES: Setting = Setting {
-    attribute: "max_retries",
-    variable: ENV_MAX_RETRIES,
-};
-const REQUEST_TIMEOUT: Setting = Setting {
-    attribute: "request_timeout",
-    variable: ENV_REQUEST_TIMEOUT,
-};
-const RATE_LIMIT: Setting = Setting {
-    attribute: "rate_limit",
-    variable: ENV_RATE_LIMIT,
-};
+const API_TOKEN: Setting = Setting::new("api_token", ENV_API_TOKEN);
+const API_KEY: Setting = Setting::new("api_key", ENV_API_KEY);
+const API_USER_SERVICE_KEY: Setting =
+    Setting::new("api_user_service_key", ENV_API_USER_SERVICE_KEY);
+const EMAIL: Setting = Setting::new("email", ENV_EMAIL);
+const BASE_URL: Setting = Setting::new("base_url", ENV_BASE_URL);
+const USER_AGENT_OPERATOR_SUFFIX: Setting =
+    Setting::new("user_agent_operator_suffix", ENV_USER_AGENT_OPERATOR_SUFFIX);
+const MAX_RETRIES: Setting = Setting::new("max_retries", ENV_MAX_RETRIES);
+const REQUEST_TIMEOUT: Setting = Setting::new("request_timeout", ENV_REQUEST_TIMEOUT);
+const RATE_LIMIT: Setting = Setting::new("rate_limit", ENV_RATE_LIMIT);
 
 /// The number settings with their values and allowed ranges.
 fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, NumberRange); 3] {

@@ -382,10 +382,6 @@ mod tests {
     use crate::cloudflare::secret::Secret;
     use crate::plugin::path::AttributePath;
 
-    fn shown(body: &[u8]) -> ShownBody {
-        ShownBody::new(body, None, &crate::cloudflare::secret::Redactor::new([]))
-    }
-
     fn context() -> RequestContext {
         RequestContext {
             what: "SSO connector \"x\"".to_string(),
@@ -429,36 +425,44 @@ mod tests {
         assert_eq!(span(Duration::from_secs(15)), "15 s");
     }
 
+    /// The diagnostic for `attempts` attempts that ended in `status` with `body`.
+    fn said(status: u16, body: &[u8], credentials: &Credentials, attempts: u32) -> Diagnostic {
+        let failure = Failure {
+            error: ApiError::Status {
+                status: StatusCode::from_u16(status).expect("status"),
+                body: ShownBody::new(body, None, &crate::cloudflare::secret::Redactor::new([])),
+            },
+            path: "/p".to_string(),
+            attempts,
+            elapsed: Duration::from_millis(1500),
+        };
+        let origin = Origin {
+            base_url: "https://api.example.test/client/v4",
+            credentials,
+        };
+        diagnostic(&failure, &context(), origin)
+    }
+
     #[test]
     fn not_found_points_at_the_attribute() {
         let body = br#"{"success":false,"errors":[{"code":7003,"message":"Could not route"}]}"#;
-        let diag = status(
-            StatusCode::NOT_FOUND,
-            &shown(body),
-            "/p",
-            &context(),
-            &Credentials::Missing,
-        );
+        let diag = said(404, body, &Credentials::Missing, 1);
         assert_eq!(
             diag.attribute,
             Some(AttributePath::attribute("sso_connector_id"))
         );
         assert!(diag.detail.contains("[7003] Could not route"));
         assert!(diag.summary.starts_with("SSO connector"));
+        assert!(!diag.detail.contains("Gave up"), "{}", diag.detail);
     }
 
     #[test]
     fn forbidden_names_the_permission_and_token_only_rule() {
-        let diag = status(
-            StatusCode::FORBIDDEN,
-            &shown(b"{}"),
-            "/p",
-            &context(),
-            &Credentials::KeyAndEmail {
-                key: Secret::new("k"),
-                email: "e@x".to_string(),
-            },
-        );
+        let key = Credentials::KeyAndEmail {
+            key: Secret::new("k"),
+            email: "e@x".to_string(),
+        };
+        let diag = said(403, b"{}", &key, 1);
         assert!(
             diag.detail.contains("SSO Connector Read"),
             "{}",
@@ -473,44 +477,24 @@ mod tests {
 
     #[test]
     fn html_errors_show_the_start_of_the_body() {
-        let diag = status(
-            StatusCode::BAD_GATEWAY,
-            &shown(b"<html><title>502 Bad Gateway</title></html>"),
-            "/p",
-            &context(),
-            &Credentials::Missing,
-        );
+        let html = b"<html><title>502 Bad Gateway</title></html>";
+        let diag = said(502, html, &Credentials::Missing, 1);
         assert!(diag.detail.contains("502 Bad Gateway"));
     }
 
     #[test]
     fn exhausted_retries_report_attempts_time_and_the_last_answer() {
-        let last = status(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            &shown(
-                br#"{"success":false,"errors":[{"code":10001,"message":"Internal server error"}]}"#,
-            ),
-            "/p",
-            &context(),
-            &Credentials::Missing,
-        );
-        let diag = exhausted(last, 3, Duration::from_millis(1500));
+        let body =
+            br#"{"success":false,"errors":[{"code":10001,"message":"Internal server error"}]}"#;
+        let diag = said(500, body, &Credentials::Missing, 3);
         assert_eq!(diag.summary, "Cloudflare API error");
-        assert!(
-            diag.detail.contains("500 Internal Server Error"),
-            "{}",
-            diag.detail
-        );
-        assert!(
-            diag.detail.contains("[10001] Internal server error"),
-            "{}",
-            diag.detail
-        );
-        assert!(
-            diag.detail.contains("3 attempts over 1.5 s"),
-            "{}",
-            diag.detail
-        );
-        assert!(diag.detail.contains("max_retries = 2"), "{}", diag.detail);
+        for part in [
+            "500 Internal Server Error",
+            "[10001] Internal server error",
+            "3 attempts over 1.5 s",
+            "max_retries = 2",
+        ] {
+            assert!(diag.detail.contains(part), "{part}: {}", diag.detail);
+        }
     }
 }

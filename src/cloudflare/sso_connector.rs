@@ -138,6 +138,19 @@ impl SsoConnector {
     }
 }
 
+/// What a read of SSO connectors is about, for messages: `what` is read,
+/// what to say on 404 and the attribute it points at. Every SSO connector
+/// endpoint needs the same permission and accepts API tokens only.
+pub fn sso_request(what: String, not_found: String, attribute: &str) -> RequestContext {
+    RequestContext {
+        what,
+        permission: "SSO Connector Read",
+        tokens_only: true,
+        not_found,
+        not_found_attribute: Some(AttributePath::attribute(attribute)),
+    }
+}
+
 /// The data source.
 pub struct SsoConnectorDataSource;
 
@@ -145,29 +158,25 @@ pub struct SsoConnectorDataSource;
 impl DataSource<ApiClient> for SsoConnectorDataSource {
     type Model = SsoConnector;
 
-    fn type_name(&self) -> &'static str {
-        "cloudflare_sso_connector"
-    }
-
-    fn description(&self) -> &'static str {
-        "Reads one SSO connector of a Cloudflare account: its email domain, whether it is enabled, and the state of its DNS domain verification. Needs an API token with the `SSO Connector Read` permission."
-    }
+    const TYPE_NAME: &'static str = "cloudflare_sso_connector";
+    const DESCRIPTION: &'static str = "Reads one SSO connector of a Cloudflare account: its email domain, whether it is enabled, and the state of its DNS domain verification. Needs an API token with the `SSO Connector Read` permission.";
 
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnector,
-    ) -> Result<SsoConnector, Diagnostics> {
-        let context = RequestContext {
-            what: format!("SSO connector \"{}\" in account \"{}\"", config.sso_connector_id, config.account_id),
-            permission: "SSO Connector Read",
-            tokens_only: true,
-            not_found: format!(
+    ) -> Result<Self::Model, Diagnostics> {
+        let context = sso_request(
+            format!(
+                "SSO connector \"{}\" in account \"{}\"",
+                config.sso_connector_id, config.account_id
+            ),
+            format!(
                 "No SSO connector \"{}\" exists in account \"{}\", or the account does not exist or the token cannot see it. Check sso_connector_id and account_id (the connector ids of an account are listed by the cloudflare_sso_connectors data source).",
                 config.sso_connector_id, config.account_id
             ),
-            not_found_attribute: Some(AttributePath::attribute("sso_connector_id")),
-        };
+            "sso_connector_id",
+        );
         let response = client
             .get::<ApiSsoConnector>(
                 &[

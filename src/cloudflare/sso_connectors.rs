@@ -6,13 +6,12 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 
-use crate::cloudflare::client::{ApiClient, RequestContext};
+use crate::cloudflare::client::ApiClient;
 use crate::cloudflare::envelope::ResultInfo;
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::numeric::NumberRange;
-use crate::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes};
+use crate::cloudflare::sso_connector::{sso_request, ApiSsoConnector, ConnectorAttributes};
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::path::AttributePath;
 use crate::plugin::provider::DataSource;
 use crate::tf_object;
 
@@ -112,29 +111,22 @@ pub struct SsoConnectorsDataSource;
 impl DataSource<ApiClient> for SsoConnectorsDataSource {
     type Model = SsoConnectors;
 
-    fn type_name(&self) -> &'static str {
-        "cloudflare_sso_connectors"
-    }
-
-    fn description(&self) -> &'static str {
-        "Lists the SSO connectors of a Cloudflare account, following every page up to `max_items`. Needs an API token with the `SSO Connector Read` permission."
-    }
+    const TYPE_NAME: &'static str = "cloudflare_sso_connectors";
+    const DESCRIPTION: &'static str = "Lists the SSO connectors of a Cloudflare account, following every page up to `max_items`. Needs an API token with the `SSO Connector Read` permission.";
 
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnectors,
     ) -> Result<SsoConnectors, Diagnostics> {
-        let context = RequestContext {
-            what: format!("the SSO connectors of account \"{}\"", config.account_id),
-            permission: "SSO Connector Read",
-            tokens_only: true,
-            not_found: format!(
+        let context = sso_request(
+            format!("the SSO connectors of account \"{}\"", config.account_id),
+            format!(
                 "Account \"{}\" does not exist or the token cannot see it. Check account_id.",
                 config.account_id
             ),
-            not_found_attribute: Some(AttributePath::attribute("account_id")),
-        };
+            "account_id",
+        );
         let limit = match config.max_items {
             Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
             _ => DEFAULT_MAX_ITEMS,

@@ -50,10 +50,10 @@ pub trait DataSource<C>: Send + Sync + 'static {
     type Model: TfObject + Send + Sync + 'static;
 
     /// The full type name, e.g. `example_thing`.
-    fn type_name(&self) -> &'static str;
+    const TYPE_NAME: &'static str;
 
     /// Markdown description of the data source.
-    fn description(&self) -> &'static str;
+    const DESCRIPTION: &'static str;
 
     /// Checks the configuration beyond per-attribute validators (which run anyway).
     /// The configuration may hold unknown values, which must never fail validation.
@@ -85,11 +85,11 @@ where
     D: DataSource<C>,
 {
     fn type_name(&self) -> &'static str {
-        DataSource::type_name(self)
+        D::TYPE_NAME
     }
 
     fn schema(&self) -> Schema {
-        Schema::new(self.description(), D::Model::attributes())
+        Schema::new(D::DESCRIPTION, D::Model::attributes())
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {

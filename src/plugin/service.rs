@@ -327,13 +327,8 @@ mod tests {
     impl DataSource<()> for ProbeDataSource {
         type Model = Probe;
 
-        fn type_name(&self) -> &'static str {
-            "test_probe"
-        }
-
-        fn description(&self) -> &'static str {
-            "Panics, sleeps or echoes, as told."
-        }
+        const TYPE_NAME: &'static str = "test_probe";
+        const DESCRIPTION: &'static str = "Panics, sleeps or echoes, as told.";
 
         async fn read(&self, _context: &(), config: Probe) -> Result<Probe, Diagnostics> {
             match config.mode.as_str() {
