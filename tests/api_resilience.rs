@@ -13,13 +13,13 @@ use support::plugin_client::{configure, ProviderProcess};
 use support::terraform::{text, Terraform, Workspace};
 use support::values::{dynamic, object, read_request};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Type;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::model::TfObject;
-use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::schema::Schema;
-use tfcf::plugin::types::Type;
-use tfcf::plugin::value::Value;
 
 type Client = ProviderClient<tonic::transport::Channel>;
 

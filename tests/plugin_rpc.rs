@@ -9,10 +9,10 @@ use std::time::{Duration, Instant};
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{client_tls, configure, connect, ClientIdentity, ProviderProcess};
 use support::values::{connector_config, connector_type, provider_config, read_request};
-use tfcf::plugin::msgpack;
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::value::Value;
 
 const DATA_SOURCE: &str = "cloudflare_sso_connector";
 

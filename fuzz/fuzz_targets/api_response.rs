@@ -10,10 +10,10 @@ use libfuzzer_sys::fuzz_target;
 use tfcf::cloudflare::envelope;
 use tfcf::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes, SsoConnector};
 use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::model::{TfObject, TfValue};
-use tfcf::plugin::msgpack;
 use tfcf::plugin::schema::Schema;
-use tfcf::plugin::value::Value;
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const CONNECTOR: &str = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";

@@ -2,12 +2,12 @@
 //! range rules declared next to number attributes (checked at plan time and
 //! reused for the environment variables that stand in for them).
 
+use crate::plugin::cty::Type;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::model::TfValue;
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::Validator;
-use crate::plugin::types::Type;
-use crate::plugin::value::Value;
 
 /// A Terraform number that may have a fraction (such as `rate_limit = 0.5`);
 /// exists because the plugin layer's models only carry whole numbers.

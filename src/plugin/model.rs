@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::plugin::cty::Type;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::{missing_required, Attribute, AttributeKind, Nesting};
-use crate::plugin::types::Type;
-use crate::plugin::value::Value;
 
 /// A Rust type that stands for a Terraform value of one fixed type.
 pub trait TfValue: Sized {
@@ -276,7 +276,7 @@ macro_rules! tf_object {
                 ),*]
             }
 
-            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::value::Value> {
+            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::cty::Value> {
                 let mut out = ::std::collections::BTreeMap::new();
                 $(
                     out.insert(
@@ -288,7 +288,7 @@ macro_rules! tf_object {
             }
 
             fn from_attributes(
-                value: &$crate::plugin::value::Value,
+                value: &$crate::plugin::cty::Value,
                 path: &$crate::plugin::path::AttributePath,
             ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
                 $crate::plugin::model::expect_object(value, path)?;
@@ -304,8 +304,8 @@ macro_rules! tf_object {
         }
 
         impl $crate::plugin::model::TfValue for $name {
-            fn tf_type() -> $crate::plugin::types::Type {
-                $crate::plugin::types::Type::object(
+            fn tf_type() -> $crate::plugin::cty::Type {
+                $crate::plugin::cty::Type::object(
                     <Self as $crate::plugin::model::TfObject>::attributes()
                         .iter()
                         .map(|a| (a.name.clone(), a.value_type())),
@@ -319,14 +319,14 @@ macro_rules! tf_object {
                 ))
             }
 
-            fn to_value(&self) -> $crate::plugin::value::Value {
-                $crate::plugin::value::Value::Object(
+            fn to_value(&self) -> $crate::plugin::cty::Value {
+                $crate::plugin::cty::Value::Object(
                     <Self as $crate::plugin::model::TfObject>::to_attributes(self),
                 )
             }
 
             fn from_value(
-                value: &$crate::plugin::value::Value,
+                value: &$crate::plugin::cty::Value,
                 path: &$crate::plugin::path::AttributePath,
             ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
                 <Self as $crate::plugin::model::TfObject>::from_attributes(value, path)

@@ -5,12 +5,12 @@ use std::collections::BTreeMap;
 
 use tfcf::cloudflare::config::ProviderConfig;
 use tfcf::cloudflare::sso_connector::SsoConnector;
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Type;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::model::TfObject;
-use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::schema::Schema;
-use tfcf::plugin::types::Type;
-use tfcf::plugin::value::Value;
 
 /// The object type of the provider configuration.
 pub fn provider_type() -> Type {

@@ -1,180 +1,15 @@
-//! cty types: the type system Terraform uses for every value that crosses the
-//! plugin protocol, their JSON form (schema `Attribute.type` bytes and the type
-//! half of a `dynamic` value), and the error type shared by the value codecs.
+//! The cty type JSON: schema `Attribute.type` bytes and the type half of a
+//! `dynamic` value (`"string"`, `["list","string"]`, `["object",{…}]`, …).
 
 use std::collections::BTreeMap;
 use std::fmt;
 
-use crate::plugin::json_value::{parse_json, Json};
-use crate::plugin::path::AttributePath;
-
-/// The deepest nesting of types and values the codecs accept.
-///
-/// It exists so hostile or corrupt input cannot exhaust the stack through
-/// recursion; real Terraform schemas stay far below it.
-pub const MAX_DEPTH: usize = 64;
-
-/// The largest encoded value (msgpack or JSON) the decoders accept, in bytes.
-///
-/// Far above any configuration or state a data source sees, and below the
-/// 256 MiB gRPC message limit, so a corrupt or hostile message is refused
-/// before any work is done on it.
-pub const MAX_VALUE_BYTES: usize = 64 << 20;
-
-/// The most values one decoded value may hold, counting every element,
-/// attribute and map entry at every level (attributes absent from the input
-/// and filled in as null count too).
-///
-/// Each decoded value takes about a hundred bytes however small its encoding
-/// (a msgpack nil is one byte), so this bounds the memory a decode can use to
-/// a few hundred MiB whatever the input, where the byte limit alone would not.
-pub const MAX_VALUE_ITEMS: usize = 1 << 20;
-
-/// Refuses an encoded value longer than [`MAX_VALUE_BYTES`].
-pub(crate) fn check_input_size(len: usize) -> Result<(), CodecError> {
-    if len > MAX_VALUE_BYTES {
-        Err(CodecError::root(format!(
-            "the value takes {len} bytes, more than the {MAX_VALUE_BYTES} bytes allowed"
-        )))
-    } else {
-        Ok(())
-    }
-}
-
-/// Counts decoded values against [`MAX_VALUE_ITEMS`].
-#[derive(Debug, Default)]
-pub(crate) struct ItemBudget {
-    used: usize,
-}
-
-impl ItemBudget {
-    /// Accounts for `items` more values; `Err` with a message once the limit is passed.
-    pub(crate) fn spend(&mut self, items: usize) -> Result<(), String> {
-        self.used = self.used.saturating_add(items);
-        if self.used > MAX_VALUE_ITEMS {
-            Err(format!(
-                "the value holds more than {MAX_VALUE_ITEMS} elements, attributes and entries in all"
-            ))
-        } else {
-            Ok(())
-        }
-    }
-}
-
-/// A problem found while encoding or decoding a value or a type.
-///
-/// It carries the attribute path of the offending value so the caller can turn
-/// it into a diagnostic that points at the right attribute.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CodecError {
-    /// Where in the value the problem is; the root path for whole-input problems.
-    pub path: AttributePath,
-    /// What went wrong, for humans.
-    pub message: String,
-}
-
-impl CodecError {
-    /// An error at `path`.
-    pub fn new(path: AttributePath, message: impl Into<String>) -> Self {
-        Self {
-            path,
-            message: message.into(),
-        }
-    }
-
-    /// An error about the input as a whole (root path).
-    pub fn root(message: impl Into<String>) -> Self {
-        Self::new(AttributePath::root(), message)
-    }
-
-    /// The same error with `prefix` prepended to its path, for errors found in a
-    /// nested document (such as the type JSON embedded in a `dynamic` value).
-    pub fn within(self, prefix: &AttributePath) -> Self {
-        let mut steps = prefix.steps.clone();
-        steps.extend(self.path.steps);
-        Self {
-            path: AttributePath { steps },
-            message: self.message,
-        }
-    }
-}
-
-impl fmt::Display for CodecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_root() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "{}: {}", self.path, self.message)
-        }
-    }
-}
-
-impl std::error::Error for CodecError {}
-
-/// A cty type: what shape a value has on the wire and in schemas.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Type {
-    /// A UTF-8 string.
-    String,
-    /// An arbitrary-precision number.
-    Number,
-    /// `true` or `false`.
-    Bool,
-    /// Any type, decided per value (`cty.DynamicPseudoType`); encoded with its type alongside.
-    Dynamic,
-    /// An ordered sequence of elements of one type.
-    List(Box<Type>),
-    /// An unordered collection of distinct elements of one type.
-    Set(Box<Type>),
-    /// String keys to values of one type.
-    Map(Box<Type>),
-    /// A fixed set of named attributes, each with its own type.
-    Object(BTreeMap<String, Type>),
-    /// A fixed-length sequence whose elements each have their own type.
-    Tuple(Vec<Type>),
-}
+use crate::plugin::codec::error::CodecError;
+use crate::plugin::codec::json_tree::{parse_json, Json};
+use crate::plugin::codec::limits::MAX_DEPTH;
+use crate::plugin::cty::Type;
 
 impl Type {
-    /// A list of `element`; shorthand for schema builders.
-    pub fn list(element: Type) -> Type {
-        Type::List(Box::new(element))
-    }
-
-    /// A set of `element`; shorthand for schema builders.
-    pub fn set(element: Type) -> Type {
-        Type::Set(Box::new(element))
-    }
-
-    /// A map of `element`; shorthand for schema builders.
-    pub fn map(element: Type) -> Type {
-        Type::Map(Box::new(element))
-    }
-
-    /// An object type from `(name, type)` pairs; shorthand for schema builders.
-    pub fn object<I, K>(attributes: I) -> Type
-    where
-        I: IntoIterator<Item = (K, Type)>,
-        K: Into<String>,
-    {
-        Type::Object(
-            attributes
-                .into_iter()
-                .map(|(name, ty)| (name.into(), ty))
-                .collect(),
-        )
-    }
-
-    /// A tuple of the given element types; shorthand for symmetry with the others.
-    pub fn tuple(elements: Vec<Type>) -> Type {
-        Type::Tuple(elements)
-    }
-
-    /// True for list, set and map: the types cty calls collections (the ones
-    /// length refinements of unknown values apply to).
-    pub fn is_collection(&self) -> bool {
-        matches!(self, Type::List(_) | Type::Set(_) | Type::Map(_))
-    }
-
     /// The cty type JSON, as Terraform expects in `Attribute.type` and in the
     /// type half of a `dynamic` value: `"string"`, `["list","string"]`,
     /// `["object",{"a":"bool"}]` (attributes sorted), `["tuple",["string"]]`.
@@ -232,44 +67,6 @@ impl Type {
     /// `type` member of a JSON-encoded `dynamic` value.
     pub(crate) fn from_json_tree(tree: &Json) -> Result<Type, CodecError> {
         type_from_tree(tree, 0)
-    }
-
-    /// A short human name, as cty's `FriendlyName` gives: `string`,
-    /// `list of string`, `object`, …; used in error messages.
-    pub fn friendly_name(&self) -> String {
-        match self {
-            Type::String => "string".to_string(),
-            Type::Number => "number".to_string(),
-            Type::Bool => "bool".to_string(),
-            Type::Dynamic => "dynamic".to_string(),
-            Type::List(e) => format!("list of {}", e.friendly_name()),
-            Type::Set(e) => format!("set of {}", e.friendly_name()),
-            Type::Map(e) => format!("map of {}", e.friendly_name()),
-            Type::Object(_) => "object".to_string(),
-            Type::Tuple(_) => "tuple".to_string(),
-        }
-    }
-
-    /// The kind of value the type wants, with an article ("a string",
-    /// "an object"), for "expected …, found …" messages.
-    pub(crate) fn expected_phrase(&self) -> &'static str {
-        match self {
-            Type::String => "a string",
-            Type::Number => "a number",
-            Type::Bool => "a bool",
-            Type::Dynamic => "a value of any type",
-            Type::List(_) => "a list",
-            Type::Set(_) => "a set",
-            Type::Map(_) => "a map",
-            Type::Object(_) => "an object",
-            Type::Tuple(_) => "a tuple",
-        }
-    }
-}
-
-impl fmt::Display for Type {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.friendly_name())
     }
 }
 
@@ -433,7 +230,6 @@ fn check_optional_attributes(optional: &Json, ty: &Type) -> Result<(), CodecErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::path::PathStep;
 
     fn all_types() -> Vec<Type> {
         vec![
@@ -580,36 +376,5 @@ mod tests {
         let objects =
             "[\"object\",{\"a\":".repeat(MAX_DEPTH + 1) + "\"bool\"" + &"}]".repeat(MAX_DEPTH + 1);
         assert!(Type::from_json(objects.as_bytes()).is_err());
-    }
-
-    #[test]
-    fn error_display_includes_path() {
-        let err = CodecError::root("boom");
-        assert_eq!(err.to_string(), "boom");
-        let err = CodecError::new(
-            AttributePath {
-                steps: vec![
-                    PathStep::Attribute("a".into()),
-                    PathStep::Index(2),
-                    PathStep::Key("k".into()),
-                ],
-            },
-            "boom",
-        );
-        assert_eq!(err.to_string(), "a[2][\"k\"]: boom");
-        let nested = CodecError::new(AttributePath::attribute("inner"), "bad")
-            .within(&AttributePath::attribute("outer"));
-        assert_eq!(nested.to_string(), "outer.inner: bad");
-    }
-
-    #[test]
-    fn friendly_names() {
-        assert_eq!(
-            Type::list(Type::map(Type::String)).to_string(),
-            "list of map of string"
-        );
-        assert_eq!(Type::object([("a", Type::Bool)]).friendly_name(), "object");
-        assert!(Type::set(Type::Bool).is_collection());
-        assert!(!Type::tuple(vec![]).is_collection());
     }
 }

@@ -8,9 +8,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::plugin::codec::error::CodecError;
+use crate::plugin::codec::limits::{check_input_size, ItemBudget, MAX_DEPTH};
+use crate::plugin::cty::{float_to_i64, Decimal, Number, Refinements, Type, Value};
 use crate::plugin::path::{AttributePath, PathStep};
-use crate::plugin::types::{check_input_size, CodecError, ItemBudget, Type, MAX_DEPTH};
-use crate::plugin::value::{float_to_i64, Decimal, Number, Refinements, Value};
 
 /// Extension type of an unknown value that carries refinements.
 const REFINED_UNKNOWN_EXT: i8 = 12;
@@ -37,8 +38,8 @@ const KEY_LENGTH_MAX: i64 = 6;
 /// list their attributes in any order (absent ones become null), and a
 /// `dynamic` value is `[type JSON, value]`. The whole input must be one value.
 ///
-/// Input longer than [`MAX_VALUE_BYTES`](crate::plugin::types::MAX_VALUE_BYTES),
-/// holding more than [`MAX_VALUE_ITEMS`](crate::plugin::types::MAX_VALUE_ITEMS)
+/// Input longer than [`MAX_VALUE_BYTES`](crate::plugin::codec::MAX_VALUE_BYTES),
+/// holding more than [`MAX_VALUE_ITEMS`](crate::plugin::codec::MAX_VALUE_ITEMS)
 /// values, or nested deeper than [`MAX_DEPTH`] is refused with an error.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     check_input_size(bytes.len())?;
@@ -1814,7 +1815,7 @@ mod tests {
 
     #[test]
     fn size_limit() {
-        use crate::plugin::types::MAX_VALUE_BYTES;
+        use crate::plugin::codec::limits::MAX_VALUE_BYTES;
         // A str32 whose total encoding is one byte over the limit: refused before decoding.
         let body = MAX_VALUE_BYTES - 4;
         let mut bytes = vec![0xdb];
@@ -1832,7 +1833,7 @@ mod tests {
 
     #[test]
     fn item_limit() {
-        use crate::plugin::types::MAX_VALUE_ITEMS;
+        use crate::plugin::codec::limits::MAX_VALUE_ITEMS;
         let list_of_nils = |count: usize| {
             let mut bytes = vec![0xdd];
             bytes.extend_from_slice(&u32::try_from(count).unwrap().to_be_bytes());
