@@ -15,8 +15,9 @@ use crate::plugin::path::{AttributePath, PathStep};
 /// and unexpected ones are errors; whole numbers become `Int` (or `Big` when
 /// out of range), others `Float` (or `Big` when they overflow or underflow an
 /// f64). Like cty, strings are accepted for numbers and bools
-/// (`"12"`, `"true"`), and numbers and bools for strings. The same size,
-/// item-count and depth limits apply as to msgpack.
+/// (`"12"`, `"true"`), and numbers and bools for strings, and a key given
+/// twice in an object takes the last value. The same size, item-count and
+/// depth limits apply as to msgpack.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let tree = parse_json(bytes)?;
     let mut decoder = Decoder {
@@ -29,17 +30,6 @@ pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
 struct Decoder {
     steps: Vec<PathStep>,
     budget: ItemBudget,
-}
-
-fn json_kind(tree: &Json) -> &'static str {
-    match tree {
-        Json::Null => "null",
-        Json::Bool(_) => "a bool",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }
 
 /// Converts JSON number text (already validated by the grammar) or a string
@@ -72,7 +62,7 @@ impl Decoder {
         self.error(format!(
             "expected {}, found {}",
             ty.expected_phrase(),
-            json_kind(found)
+            found.kind()
         ))
     }
 
@@ -149,10 +139,8 @@ impl Decoder {
                 };
                 let depth = self.enter(depth)?;
                 let mut out = BTreeMap::new();
+                // A key given twice takes the last value, as in go-cty.
                 for (key, item) in members {
-                    if out.contains_key(key) {
-                        return Err(self.error(format!("duplicate map key {key:?}")));
-                    }
                     self.steps.push(PathStep::Key(key.clone()));
                     let value = self.value(item, element, depth)?;
                     self.steps.pop();
@@ -170,9 +158,6 @@ impl Decoder {
                     let Some(attribute_type) = attributes.get(name) else {
                         return Err(self.error(format!("object has no attribute {name:?}")));
                     };
-                    if out.contains_key(name) {
-                        return Err(self.error(format!("duplicate attribute {name:?}")));
-                    }
                     self.steps.push(PathStep::Attribute(name.clone()));
                     let value = self.value(item, attribute_type, depth)?;
                     self.steps.pop();
@@ -208,25 +193,27 @@ impl Decoder {
         let Json::Object(members) = tree else {
             return Err(self.error(format!(
                 "expected a dynamically-typed value ({{\"value\": …, \"type\": …}}), found {}",
-                json_kind(tree)
+                tree.kind()
             )));
         };
+        // As in go-cty, members are read in order and the last "type" and
+        // "value" win; every "type" given must be a valid type.
         let mut value = None;
         let mut ty = None;
         for (key, member) in members {
-            let slot = match key.as_str() {
-                "value" => &mut value,
-                "type" => &mut ty,
+            match key.as_str() {
+                "value" => value = Some(member),
+                "type" => {
+                    let path = AttributePath {
+                        steps: self.steps.clone(),
+                    };
+                    ty = Some(Type::from_json_tree(member).map_err(|e| e.within(&path))?);
+                }
                 other => {
                     return Err(self.error(format!(
                         "invalid key {other:?} in a dynamically-typed value; expected \"value\" and \"type\""
                     )))
                 }
-            };
-            if slot.replace(member).is_some() {
-                return Err(self.error(format!(
-                    "duplicate key {key:?} in a dynamically-typed value"
-                )));
             }
         }
         let Some(ty) = ty else {
@@ -235,10 +222,6 @@ impl Decoder {
         let Some(value) = value else {
             return Err(self.error("missing \"value\" in a dynamically-typed value"));
         };
-        let path = AttributePath {
-            steps: self.steps.clone(),
-        };
-        let ty = Type::from_json_tree(ty).map_err(|e| e.within(&path))?;
         let depth = self.enter(depth)?;
         self.value(value, &ty, depth)
     }
@@ -410,7 +393,7 @@ mod tests {
             r#"{"type": "number", "value": 1, "extra": 2}"#,
             r#"{"type": "nope", "value": 1}"#,
             r#"{"type": "number", "value": "x"}"#,
-            r#"{"type": "number", "type": "number", "value": 1}"#,
+            r#"{"type": "nope", "type": "number", "value": 1}"#,
             r#"[1]"#,
             r#"5"#,
         ] {
@@ -418,6 +401,35 @@ mod tests {
         }
         let err = decode(br#"{"d": {"type": "nope", "value": 1}}"#, &ty).unwrap_err();
         assert_eq!(err.path, AttributePath::attribute("d"));
+    }
+
+    #[test]
+    fn a_key_given_twice_takes_the_last_value() {
+        assert_eq!(
+            decode(br#"{"a": 1, "a": 2}"#, &Type::map(Type::Number)),
+            Ok(Value::Map(BTreeMap::from([(
+                "a".to_string(),
+                Value::from(2)
+            )])))
+        );
+        assert_eq!(
+            decode(br#"{"a": 1, "a": 2}"#, &Type::object([("a", Type::Number)])),
+            Ok(obj(vec![("a", Value::from(2))]))
+        );
+        assert_eq!(
+            decode(
+                br#"{"value": 1, "type": "number", "value": 2}"#,
+                &Type::Dynamic
+            ),
+            Ok(Value::from(2))
+        );
+        assert_eq!(
+            decode(
+                br#"{"type": "string", "value": "x", "type": "bool", "value": true}"#,
+                &Type::Dynamic
+            ),
+            Ok(Value::from(true))
+        );
     }
 
     #[test]
@@ -451,8 +463,7 @@ mod tests {
         let err = decode(br#"["a"]"#, &Type::tuple(vec![Type::String, Type::String])).unwrap_err();
         assert!(err.message.contains("tuple of 2"), "{}", err.message);
         assert!(decode(br#"["a", "b", "c"]"#, &Type::tuple(vec![Type::String])).is_err());
-        assert!(decode(br#"{"a": 1, "a": 2}"#, &Type::map(Type::Number)).is_err());
-        assert!(decode(br#"{"a": 1, "a": 2}"#, &Type::object([("a", Type::Number)])).is_err());
+        assert!(decode(br#"{"a": "x", "a": 2}"#, &Type::map(Type::Number)).is_err());
         assert!(decode(br#"{"a": 1}"#, &Type::String).is_err());
         assert!(decode(b"[true]", &Type::Number).is_err());
         assert!(decode(b"{}", &Type::Bool).is_err());

@@ -1,7 +1,14 @@
-//! A strict JSON parser that keeps numbers as their literal text, because cty
-//! numbers are arbitrary-precision and `serde_json` (without its
-//! `arbitrary_precision` feature) would round them. It reads both
+//! JSON documents parsed with `serde_json` into a small tree that keeps what
+//! cty needs and `serde_json::Value` does not: the text of every number
+//! (cty numbers are arbitrary-precision), object members in document order
+//! with their duplicates (go-cty reads members in order and the last one
+//! wins), and the decoders' limits, enforced while parsing. It reads both
 //! `DynamicValue.json` documents and cty type JSON.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
 
 use crate::plugin::codec::error::CodecError;
 use crate::plugin::codec::limits::{check_input_size, ItemBudget, MAX_DEPTH};
@@ -12,8 +19,13 @@ use crate::plugin::codec::limits::{check_input_size, ItemBudget, MAX_DEPTH};
 /// type- and value-level limits are enforced separately.
 const JSON_MAX_DEPTH: usize = 4 * MAX_DEPTH + 8;
 
-/// A parsed JSON document with numbers kept as their literal text and object
-/// members in document order (duplicates kept, so callers can reject them).
+/// The key under which `serde_json`, built with its `arbitrary_precision`
+/// feature, hands a visitor a number: a one-entry map from this key to the
+/// number's text. `serde_json::Value` recognises numbers by the same key.
+const NUMBER_KEY: &str = "$serde_json::private::Number";
+
+/// A parsed JSON document with numbers kept as decimal text and object
+/// members in document order, duplicates included.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Json {
     Null,
@@ -24,11 +36,29 @@ pub(crate) enum Json {
     Object(Vec<(String, Json)>),
 }
 
+impl Json {
+    /// What the node is, with an article ("a string", "an object"), for
+    /// "expected …, found …" messages.
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            Json::Null => "null",
+            Json::Bool(_) => "a bool",
+            Json::Number(_) => "a number",
+            Json::String(_) => "a string",
+            Json::Array(_) => "an array",
+            Json::Object(_) => "an object",
+        }
+    }
+}
+
 /// Parses one JSON document (surrounding whitespace allowed, nothing else).
 ///
-/// Documents longer than [`MAX_VALUE_BYTES`](crate::plugin::codec::MAX_VALUE_BYTES)
-/// or with more than [`MAX_VALUE_ITEMS`](crate::plugin::codec::MAX_VALUE_ITEMS)
-/// nodes are refused, bounding the memory the parsed tree can take.
+/// Documents longer than [`MAX_VALUE_BYTES`](crate::plugin::codec::MAX_VALUE_BYTES),
+/// with more than [`MAX_VALUE_ITEMS`](crate::plugin::codec::MAX_VALUE_ITEMS)
+/// nodes or nested deeper than `JSON_MAX_DEPTH` are refused, bounding the
+/// memory the tree takes and the stack the parse uses. A number's text is the
+/// one in the document, except that an exponent is written `e` with no `+`
+/// (`1E+5` becomes `1e5`).
 pub(crate) fn parse_json(bytes: &[u8]) -> Result<Json, CodecError> {
     check_input_size(bytes.len())?;
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -37,260 +67,255 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Json, CodecError> {
             e.valid_up_to()
         ))
     })?;
-    let mut parser = Parser {
-        text,
-        pos: 0,
-        budget: ItemBudget::default(),
+    let text = replace_lone_surrogates(text);
+    let mut deserializer = serde_json::Deserializer::from_str(&text);
+    // `Node` bounds the nesting itself, deeper than serde_json's default of 128.
+    deserializer.disable_recursion_limit();
+    let mut budget = ItemBudget::default();
+    let node = Node {
+        budget: &mut budget,
+        depth: 0,
     };
-    parser.skip_whitespace();
-    let value = parser.value(0)?;
-    parser.skip_whitespace();
-    if parser.pos != text.len() {
-        return Err(parser.error("unexpected data after the JSON value"));
-    }
-    Ok(value)
+    node.deserialize(&mut deserializer)
+        .and_then(|tree| deserializer.end().map(|()| tree))
+        .map_err(|e| CodecError::root(format!("invalid JSON: {e}")))
 }
 
-struct Parser<'a> {
-    text: &'a str,
-    pos: usize,
-    budget: ItemBudget,
+/// Rewrites every `\u` escape of a lone UTF-16 surrogate as `\uFFFD`: Go's
+/// decoder, and so Terraform's, reads such an escape as U+FFFD where
+/// `serde_json` refuses the document. The text keeps its length, so error
+/// positions stay true.
+fn replace_lone_surrogates(text: &str) -> Cow<'_, str> {
+    let bytes = text.as_bytes();
+    let mut fixed: Option<Vec<u8>> = None;
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes.get(at) != Some(&b'\\') {
+            at += 1;
+            continue;
+        }
+        match surrogate_escape(bytes, at) {
+            Some(0xD800..=0xDBFF)
+                if matches!(surrogate_escape(bytes, at + 6), Some(0xDC00..=0xDFFF)) =>
+            {
+                at += 12;
+            }
+            Some(_) => {
+                let out = fixed.get_or_insert_with(|| bytes.to_vec());
+                if let Some(digits) = out.get_mut(at + 2..at + 6) {
+                    digits.copy_from_slice(b"FFFD");
+                }
+                at += 6;
+            }
+            // Any other escape, or a backslash outside a string (which
+            // serde_json refuses).
+            None => at += 2,
+        }
+    }
+    match fixed.map(String::from_utf8) {
+        // Only ASCII hex digits were replaced, so the text is still UTF-8.
+        Some(Ok(text)) => Cow::Owned(text),
+        _ => Cow::Borrowed(text),
+    }
 }
 
-impl Parser<'_> {
-    fn error(&self, message: &str) -> CodecError {
-        CodecError::root(format!("invalid JSON at byte {}: {message}", self.pos))
+/// The code unit of the `\uXXXX` escape at `at`, when it is a UTF-16 surrogate.
+fn surrogate_escape(bytes: &[u8], at: usize) -> Option<u16> {
+    let escape = bytes.get(at..at.checked_add(6)?)?;
+    let digits = escape.strip_prefix(b"\\u")?;
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
     }
+    let unit = u16::from_str_radix(std::str::from_utf8(digits).ok()?, 16).ok()?;
+    (0xD800..=0xDFFF).contains(&unit).then_some(unit)
+}
 
-    fn peek(&self) -> Option<u8> {
-        self.text.as_bytes().get(self.pos).copied()
-    }
+/// Builds one node of the tree from serde_json's events, counting it against
+/// the item budget and its nesting against `JSON_MAX_DEPTH`.
+struct Node<'b> {
+    budget: &'b mut ItemBudget,
+    depth: usize,
+}
 
-    fn skip_whitespace(&mut self) {
-        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
-            self.pos += 1;
+impl Node<'_> {
+    fn child(&mut self) -> Node<'_> {
+        Node {
+            budget: self.budget,
+            depth: self.depth + 1,
         }
     }
 
-    fn expect_literal(&mut self, literal: &str, value: Json) -> Result<Json, CodecError> {
-        if self
-            .text
-            .get(self.pos..)
-            .is_some_and(|rest| rest.starts_with(literal))
-        {
-            self.pos += literal.len();
-            Ok(value)
+    fn nest<E: de::Error>(&self) -> Result<(), E> {
+        if self.depth >= JSON_MAX_DEPTH {
+            Err(E::custom("nested too deeply"))
         } else {
-            Err(self.error("invalid literal"))
+            Ok(())
         }
     }
+}
 
-    fn value(&mut self, depth: usize) -> Result<Json, CodecError> {
-        if let Err(message) = self.budget.spend(1) {
-            return Err(self.error(&message));
-        }
-        match self.peek() {
-            None => Err(self.error("unexpected end of input")),
-            Some(b'n') => self.expect_literal("null", Json::Null),
-            Some(b't') => self.expect_literal("true", Json::Bool(true)),
-            Some(b'f') => self.expect_literal("false", Json::Bool(false)),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b'-' | b'0'..=b'9') => self.number(),
-            Some(b'[') => {
-                if depth >= JSON_MAX_DEPTH {
-                    return Err(self.error("nested too deeply"));
-                }
-                self.array(depth + 1)
-            }
-            Some(b'{') => {
-                if depth >= JSON_MAX_DEPTH {
-                    return Err(self.error("nested too deeply"));
-                }
-                self.object(depth + 1)
-            }
-            Some(_) => Err(self.error("unexpected character")),
-        }
+impl<'de> DeserializeSeed<'de> for Node<'_> {
+    type Value = Json;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, deserializer: D) -> Result<Json, D::Error> {
+        self.budget.spend(1).map_err(de::Error::custom)?;
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Node<'_> {
+    type Value = Json;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON value")
     }
 
-    fn array(&mut self, depth: usize) -> Result<Json, CodecError> {
-        self.pos += 1; // '['
+    fn visit_unit<E: de::Error>(self) -> Result<Json, E> {
+        Ok(Json::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, b: bool) -> Result<Json, E> {
+        Ok(Json::Bool(b))
+    }
+
+    fn visit_u64<E: de::Error>(self, n: u64) -> Result<Json, E> {
+        Ok(Json::Number(n.to_string()))
+    }
+
+    fn visit_i64<E: de::Error>(self, n: i64) -> Result<Json, E> {
+        Ok(Json::Number(n.to_string()))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Json, E> {
+        Ok(Json::String(s.to_string()))
+    }
+
+    fn visit_string<E: de::Error>(self, s: String) -> Result<Json, E> {
+        Ok(Json::String(s))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<Json, A::Error> {
+        self.nest()?;
         let mut items = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            return Ok(Json::Array(items));
+        while let Some(item) = seq.next_element_seed(self.child())? {
+            items.push(item);
         }
-        loop {
-            self.skip_whitespace();
-            items.push(self.value(depth)?);
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    return Ok(Json::Array(items));
-                }
-                _ => return Err(self.error("expected ',' or ']' in array")),
-            }
-        }
+        Ok(Json::Array(items))
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, CodecError> {
-        self.pos += 1; // '{'
-        let mut members = Vec::new();
-        self.skip_whitespace();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            return Ok(Json::Object(members));
-        }
-        loop {
-            self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string object key"));
-            }
-            let key = self.string()?;
-            self.skip_whitespace();
-            if self.peek() != Some(b':') {
-                return Err(self.error("expected ':' after object key"));
-            }
-            self.pos += 1;
-            self.skip_whitespace();
-            let value = self.value(depth)?;
-            members.push((key, value));
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b'}') => {
-                    self.pos += 1;
-                    return Ok(Json::Object(members));
-                }
-                _ => return Err(self.error("expected ',' or '}' in object")),
-            }
-        }
-    }
-
-    fn hex4(&mut self) -> Result<u32, CodecError> {
-        let digits = self
-            .text
-            .get(self.pos..self.pos.saturating_add(4))
-            .ok_or_else(|| self.error("truncated \\u escape"))?;
-        if !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(self.error("invalid \\u escape"));
-        }
-        let value =
-            u32::from_str_radix(digits, 16).map_err(|_| self.error("invalid \\u escape"))?;
-        self.pos += 4;
-        Ok(value)
-    }
-
-    fn string(&mut self) -> Result<String, CodecError> {
-        self.pos += 1; // '"'
-        let mut out = String::new();
-        loop {
-            // Copy the run of plain characters up to the next quote, backslash or control character.
-            let rest = self.text.get(self.pos..).unwrap_or("");
-            let run = rest
-                .bytes()
-                .position(|b| b == b'"' || b == b'\\' || b < 0x20)
-                .unwrap_or(rest.len());
-            out.push_str(rest.get(..run).unwrap_or(""));
-            self.pos += run;
-            match self.peek() {
-                None => return Err(self.error("unterminated string")),
-                Some(b'"') => {
-                    self.pos += 1;
-                    return Ok(out);
-                }
-                Some(b'\\') => {
-                    self.pos += 1;
-                    let escape = self
-                        .peek()
-                        .ok_or_else(|| self.error("unterminated string"))?;
-                    self.pos += 1;
-                    match escape {
-                        b'"' => out.push('"'),
-                        b'\\' => out.push('\\'),
-                        b'/' => out.push('/'),
-                        b'b' => out.push('\u{8}'),
-                        b'f' => out.push('\u{c}'),
-                        b'n' => out.push('\n'),
-                        b'r' => out.push('\r'),
-                        b't' => out.push('\t'),
-                        b'u' => {
-                            let first = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&first)
-                                && self
-                                    .text
-                                    .get(self.pos..)
-                                    .is_some_and(|r| r.starts_with("\\u"))
-                            {
-                                let save = self.pos;
-                                self.pos += 2;
-                                let second = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&second) {
-                                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-                                } else {
-                                    // Not a low surrogate: leave it to be read as its own escape.
-                                    self.pos = save;
-                                    first
-                                }
-                            } else {
-                                first
-                            };
-                            // Lone surrogates become U+FFFD, as Go's decoder does.
-                            out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
-                        }
-                        _ => return Err(self.error("invalid escape in string")),
-                    }
-                }
-                Some(_) => return Err(self.error("control character in string")),
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<Json, CodecError> {
-        let start = self.pos;
-        let bytes = self.text.as_bytes();
-        let digits = |pos: &mut usize| {
-            let begin = *pos;
-            while bytes.get(*pos).is_some_and(u8::is_ascii_digit) {
-                *pos += 1;
-            }
-            *pos - begin
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<Json, A::Error> {
+        let Some(first) = map.next_key::<String>()? else {
+            self.nest()?;
+            return Ok(Json::Object(Vec::new()));
         };
-        let mut pos = self.pos;
-        if bytes.get(pos) == Some(&b'-') {
-            pos += 1;
+        if first == NUMBER_KEY {
+            let text: String = map.next_value()?;
+            return Ok(Json::Number(text.replace("e+", "e")));
         }
-        match bytes.get(pos) {
-            Some(b'0') => pos += 1,
-            Some(b'1'..=b'9') => {
-                digits(&mut pos);
-            }
-            _ => {
-                self.pos = pos;
-                return Err(self.error("invalid number"));
-            }
+        self.nest()?;
+        let mut members = vec![(first, map.next_value_seed(self.child())?)];
+        while let Some(key) = map.next_key::<String>()? {
+            let value = map.next_value_seed(self.child())?;
+            members.push((key, value));
         }
-        if bytes.get(pos) == Some(&b'.') {
-            pos += 1;
-            if digits(&mut pos) == 0 {
-                self.pos = pos;
-                return Err(self.error("invalid number: no digits after '.'"));
-            }
+        Ok(Json::Object(members))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Json, CodecError> {
+        parse_json(text.as_bytes())
+    }
+
+    #[test]
+    fn numbers_keep_their_text() {
+        for (json, text) in [
+            ("0", "0"),
+            ("-0", "-0"),
+            ("18446744073709551615", "18446744073709551615"),
+            ("-9223372036854775808", "-9223372036854775808"),
+            (
+                "123456789012345678901234567890",
+                "123456789012345678901234567890",
+            ),
+            ("1.50", "1.50"),
+            ("1e400", "1e400"),
+            ("1E+5", "1e5"),
+            ("-2.5e-3", "-2.5e-3"),
+        ] {
+            assert_eq!(parse(json), Ok(Json::Number(text.to_string())), "{json}");
         }
-        if matches!(bytes.get(pos), Some(b'e' | b'E')) {
-            pos += 1;
-            if matches!(bytes.get(pos), Some(b'+' | b'-')) {
-                pos += 1;
-            }
-            if digits(&mut pos) == 0 {
-                self.pos = pos;
-                return Err(self.error("invalid number: no digits in exponent"));
-            }
+        assert_eq!(
+            parse("[1, 2.5]"),
+            Ok(Json::Array(vec![
+                Json::Number("1".into()),
+                Json::Number("2.5".into())
+            ]))
+        );
+    }
+
+    #[test]
+    fn objects_keep_order_and_duplicates() {
+        assert_eq!(
+            parse(r#"{"b": 1, "a": null, "b": true}"#),
+            Ok(Json::Object(vec![
+                ("b".into(), Json::Number("1".into())),
+                ("a".into(), Json::Null),
+                ("b".into(), Json::Bool(true)),
+            ]))
+        );
+        // An object whose first key is serde_json's number key is still taken
+        // for a number: the one input this tree reads differently from the text.
+        assert_eq!(
+            parse(r#"{"$serde_json::private::Number": "7"}"#),
+            Ok(Json::Number("7".into()))
+        );
+    }
+
+    #[test]
+    fn lone_surrogates_become_replacement_characters() {
+        let cases = [
+            (r#""\ud83d""#, "\u{FFFD}"),
+            (r#""\udc00x""#, "\u{FFFD}x"),
+            (r#""\ud83d\ude00""#, "😀"),
+            (r#""\ud83d\u0041""#, "\u{FFFD}A"),
+            (r#""\ud83d\ud83d\ude00""#, "\u{FFFD}😀"),
+            (r#""\\ud83d""#, "\\ud83d"),
+        ];
+        for (json, text) in cases {
+            assert_eq!(parse(json), Ok(Json::String(text.to_string())), "{json}");
         }
-        self.pos = pos;
-        let text = self.text.get(start..pos).unwrap_or("");
-        Ok(Json::Number(text.to_string()))
+        assert!(parse(r#"{"\ud800": 1}"#).is_ok());
+        assert!(parse(r#"\ud800"#).is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let nested = |levels: usize| "[".repeat(levels) + &"]".repeat(levels);
+        assert!(parse(&nested(JSON_MAX_DEPTH)).is_ok());
+        let err = parse(&nested(JSON_MAX_DEPTH + 1)).unwrap_err();
+        assert!(err.message.contains("nested too deeply"), "{}", err.message);
+        let objects = "{\"a\":".repeat(JSON_MAX_DEPTH) + "1" + &"}".repeat(JSON_MAX_DEPTH);
+        assert!(parse(&objects).is_ok());
+        let objects = "{\"a\":".repeat(JSON_MAX_DEPTH + 1) + "1" + &"}".repeat(JSON_MAX_DEPTH + 1);
+        assert!(parse(&objects).is_err());
+    }
+
+    #[test]
+    fn syntax_errors_say_invalid_json() {
+        for bad in ["", "nul", "[1,]", "{\"a\" 1}", "1 2", "\"a\u{1}\"", "01"] {
+            let err = parse(bad).unwrap_err();
+            assert!(err.path.is_root());
+            assert!(
+                err.message.starts_with("invalid JSON"),
+                "{bad:?}: {}",
+                err.message
+            );
+        }
+        let err = parse_json(b"\"\xff\"").unwrap_err();
+        assert_eq!(err.message, "invalid JSON: not valid UTF-8 at byte 1");
     }
 }

@@ -4,6 +4,8 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use serde_json::json;
+
 use crate::plugin::codec::error::CodecError;
 use crate::plugin::codec::json_tree::{parse_json, Json};
 use crate::plugin::codec::limits::MAX_DEPTH;
@@ -14,41 +16,29 @@ impl Type {
     /// type half of a `dynamic` value: `"string"`, `["list","string"]`,
     /// `["object",{"a":"bool"}]` (attributes sorted), `["tuple",["string"]]`.
     pub fn to_json(&self) -> String {
-        let mut out = String::new();
-        self.write_json(&mut out);
-        out
+        self.json_tree().to_string()
     }
 
-    fn write_json(&self, out: &mut String) {
+    fn json_tree(&self) -> serde_json::Value {
         match self {
-            Type::String => out.push_str("\"string\""),
-            Type::Number => out.push_str("\"number\""),
-            Type::Bool => out.push_str("\"bool\""),
-            Type::Dynamic => out.push_str("\"dynamic\""),
-            Type::List(element) => write_collection_json(out, "list", element),
-            Type::Set(element) => write_collection_json(out, "set", element),
-            Type::Map(element) => write_collection_json(out, "map", element),
+            Type::String => json!("string"),
+            Type::Number => json!("number"),
+            Type::Bool => json!("bool"),
+            Type::Dynamic => json!("dynamic"),
+            Type::List(element) => json!(["list", element.json_tree()]),
+            Type::Set(element) => json!(["set", element.json_tree()]),
+            Type::Map(element) => json!(["map", element.json_tree()]),
             Type::Object(attributes) => {
-                out.push_str("[\"object\",{");
-                for (i, (name, ty)) in attributes.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    write_json_string(out, name);
-                    out.push(':');
-                    ty.write_json(out);
-                }
-                out.push_str("}]");
+                let attributes: serde_json::Map<String, serde_json::Value> = attributes
+                    .iter()
+                    .map(|(name, ty)| (name.clone(), ty.json_tree()))
+                    .collect();
+                json!(["object", attributes])
             }
             Type::Tuple(elements) => {
-                out.push_str("[\"tuple\",[");
-                for (i, ty) in elements.iter().enumerate() {
-                    if i > 0 {
-                        out.push(',');
-                    }
-                    ty.write_json(out);
-                }
-                out.push_str("]]");
+                let elements: Vec<serde_json::Value> =
+                    elements.iter().map(Type::json_tree).collect();
+                json!(["tuple", elements])
             }
         }
     }
@@ -70,47 +60,8 @@ impl Type {
     }
 }
 
-fn write_collection_json(out: &mut String, kind: &str, element: &Type) {
-    out.push_str("[\"");
-    out.push_str(kind);
-    out.push_str("\",");
-    element.write_json(out);
-    out.push(']');
-}
-
-/// Writes `text` as a JSON string literal (quotes included).
-pub(crate) fn write_json_string(out: &mut String, text: &str) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                out.push_str(&format!("\\u{:04x}", u32::from(c)));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
 fn type_error(message: impl fmt::Display) -> CodecError {
     CodecError::root(format!("invalid type description: {message}"))
-}
-
-/// A short description of a JSON node for error messages.
-fn json_kind(tree: &Json) -> &'static str {
-    match tree {
-        Json::Null => "null",
-        Json::Bool(_) => "a bool",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
-    }
 }
 
 fn type_from_tree(tree: &Json, depth: usize) -> Result<Type, CodecError> {
@@ -136,7 +87,7 @@ fn type_from_tree(tree: &Json, depth: usize) -> Result<Type, CodecError> {
                 Some((other, _)) => {
                     return Err(type_error(format_args!(
                         "the first element of a complex type must be its kind name, found {}",
-                        json_kind(other)
+                        other.kind()
                     )))
                 }
                 None => return Err(type_error("empty array")),
@@ -159,7 +110,7 @@ fn type_from_tree(tree: &Json, depth: usize) -> Result<Type, CodecError> {
                 )),
                 ("tuple", [other]) => Err(type_error(format_args!(
                     "tuple element types must be an array, found {}",
-                    json_kind(other)
+                    other.kind()
                 ))),
                 ("list" | "set" | "map" | "tuple", _) => Err(type_error(format_args!(
                     "a {kind} type must be [\"{kind}\", <type>] (2 elements), found {} elements",
@@ -176,7 +127,7 @@ fn type_from_tree(tree: &Json, depth: usize) -> Result<Type, CodecError> {
         }
         other => Err(type_error(format_args!(
             "expected a type name string or a [kind, …] array, found {}",
-            json_kind(other)
+            other.kind()
         ))),
     }
 }
@@ -185,17 +136,14 @@ fn object_from_tree(attributes: &Json, depth: usize) -> Result<Type, CodecError>
     let Json::Object(entries) = attributes else {
         return Err(type_error(format_args!(
             "object attribute types must be a JSON object, found {}",
-            json_kind(attributes)
+            attributes.kind()
         )));
     };
+    // As in go-cty, every attribute type must be valid and a name listed
+    // twice takes the last type given.
     let mut out = BTreeMap::new();
     for (name, ty) in entries {
-        let ty = type_from_tree(ty, depth)?;
-        if out.insert(name.clone(), ty).is_some() {
-            return Err(type_error(format_args!(
-                "object attribute {name:?} is listed twice"
-            )));
-        }
+        out.insert(name.clone(), type_from_tree(ty, depth)?);
     }
     Ok(Type::Object(out))
 }
@@ -206,14 +154,14 @@ fn check_optional_attributes(optional: &Json, ty: &Type) -> Result<(), CodecErro
     let Json::Array(names) = optional else {
         return Err(type_error(format_args!(
             "the optional attributes of an object type must be an array of names, found {}",
-            json_kind(optional)
+            optional.kind()
         )));
     };
     for name in names {
         let Json::String(name) = name else {
             return Err(type_error(format_args!(
                 "optional attribute names must be strings, found {}",
-                json_kind(name)
+                name.kind()
             )));
         };
         if let Type::Object(attributes) = ty {
@@ -327,7 +275,7 @@ mod tests {
             b"[\"object\",{\"a\":\"string\"},\"a\"]",
             b"[\"object\",{\"a\":\"string\"},[1]]",
             b"[\"object\",{\"a\":\"string\"},[],[]]",
-            b"[\"object\",{\"a\":\"string\",\"a\":\"bool\"}]",
+            b"[\"object\",{\"a\":\"nope\",\"a\":\"bool\"}]",
             b"[\"object\",{\"a\":\"nope\"}]",
             b"[\"tuple\",\"string\"]",
             b"[\"tuple\",[\"string\"],[]]",
@@ -348,6 +296,11 @@ mod tests {
             assert!(err.path.is_root());
             assert!(!err.message.is_empty());
         }
+        // As in go-cty, the last type given for an attribute wins.
+        assert_eq!(
+            Type::from_json(br#"["object",{"a":"string","a":"bool"}]"#),
+            Ok(Type::object([("a", Type::Bool)]))
+        );
         let err = Type::from_json(b"\"strin\"").unwrap_err();
         assert!(err.message.contains("\"strin\""), "{}", err.message);
     }
