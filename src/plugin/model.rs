@@ -68,18 +68,7 @@ fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics 
     if value.is_null() && !path.is_root() {
         return missing_required(path).into();
     }
-    let found = match value {
-        Value::Null => "null",
-        Value::Unknown(_) => "a value that is not known yet",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Object(_) => "an object",
-        Value::Tuple(_) => "a tuple",
-    };
+    let found = value.kind_phrase();
     let where_ = if path.is_root() {
         "the object".to_string()
     } else {

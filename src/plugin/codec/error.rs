@@ -54,6 +54,16 @@ impl fmt::Display for CodecError {
 
 impl std::error::Error for CodecError {}
 
+/// The start of `text`, quoted, for error messages: at most 40 characters, so
+/// no message echoes a large input.
+pub(crate) fn preview(text: &str) -> String {
+    const LIMIT: usize = 40;
+    match text.char_indices().nth(LIMIT) {
+        Some((cut, _)) => format!("{:?}…", text.get(..cut).unwrap_or("")),
+        None => format!("{text:?}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

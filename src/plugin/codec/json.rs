@@ -1,13 +1,16 @@
 //! Decoding of `DynamicValue.json`: the JSON alternative to msgpack that
 //! Terraform may use for a `DynamicValue` (and, in state upgrades, raw state).
+//! The document is parsed whole (`json_tree`), then read by the typed walk
+//! the msgpack decoder uses, with JSON's own rules for scalars, `dynamic`
+//! values and keys given twice.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 
-use crate::plugin::codec::error::CodecError;
+use crate::plugin::codec::error::{preview, CodecError};
 use crate::plugin::codec::json_tree::{parse_json, Json};
-use crate::plugin::codec::limits::{ItemBudget, MAX_DEPTH};
+use crate::plugin::codec::trail::Trail;
+use crate::plugin::codec::walk::{Reader, Shape, Walk};
 use crate::plugin::cty::{Decimal, Number, Type, Value};
-use crate::plugin::path::{AttributePath, PathStep};
 
 /// Decodes a `DynamicValue.json` document against `ty`, following cty's JSON
 /// rules: `null` is null of any type; a `dynamic` value is
@@ -20,20 +23,162 @@ use crate::plugin::path::{AttributePath, PathStep};
 /// depth limits apply as to msgpack.
 pub fn decode(bytes: &[u8], ty: &Type) -> Result<Value, CodecError> {
     let tree = parse_json(bytes)?;
-    let mut decoder = Decoder {
-        steps: Vec::new(),
-        budget: ItemBudget::default(),
-    };
-    decoder.value(&tree, ty, 0)
+    Walk::new(JsonReader::new(&tree), Trail::default()).value(ty, 0)
 }
 
-struct Decoder {
-    steps: Vec<PathStep>,
-    budget: ItemBudget,
+/// A parsed document read item by item in document order, as the walk reads
+/// msgpack.
+struct JsonReader<'a> {
+    /// Items and keys still to be read, the next one last.
+    pending: Vec<Pending<'a>>,
+    /// The container whose header was read last; its elements or entries are
+    /// queued when the next item is read, unless it was a `dynamic` wrapper.
+    opened: Option<&'a Json>,
 }
 
-/// Converts JSON number text (already validated by the grammar) or a string
-/// holding a number into a [`Number`].
+enum Pending<'a> {
+    Item(&'a Json),
+    Key(&'a str),
+}
+
+impl<'a> JsonReader<'a> {
+    fn new(tree: &'a Json) -> Self {
+        Self {
+            pending: vec![Pending::Item(tree)],
+            opened: None,
+        }
+    }
+
+    fn next(&mut self) -> Option<Pending<'a>> {
+        match self.opened.take() {
+            Some(Json::Array(items)) => self.pending.extend(items.iter().rev().map(Pending::Item)),
+            Some(Json::Object(members)) => {
+                for (key, value) in members.iter().rev() {
+                    self.pending.push(Pending::Item(value));
+                    self.pending.push(Pending::Key(key));
+                }
+            }
+            _ => {}
+        }
+        self.pending.pop()
+    }
+}
+
+/// The walk reads no more than each header announces, so the document never
+/// runs out under it; this is the message should that ever change.
+const ENDED_EARLY: &str = "the JSON document ended before the value did";
+
+impl<'a> Reader for JsonReader<'a> {
+    type Head = &'a Json;
+
+    const LAST_KEY_WINS: bool = true;
+
+    fn head(&mut self) -> Result<&'a Json, String> {
+        match self.next() {
+            Some(Pending::Item(item)) => {
+                if matches!(item, Json::Array(_) | Json::Object(_)) {
+                    self.opened = Some(item);
+                }
+                Ok(item)
+            }
+            _ => Err(ENDED_EARLY.to_string()),
+        }
+    }
+
+    fn shape(head: &Json) -> Shape {
+        match head {
+            Json::Null => Shape::Null,
+            Json::Array(items) => Shape::Array(items.len()),
+            Json::Object(members) => Shape::Map(members.len()),
+            Json::Bool(_) | Json::Number(_) | Json::String(_) => Shape::Scalar,
+        }
+    }
+
+    fn phrase(head: &Json) -> Cow<'static, str> {
+        head.kind().into()
+    }
+
+    fn key(&mut self) -> Result<String, String> {
+        match self.next() {
+            Some(Pending::Key(key)) => Ok(key.to_string()),
+            _ => Err(ENDED_EARLY.to_string()),
+        }
+    }
+
+    fn string(&mut self, head: &Json) -> Result<Option<String>, String> {
+        Ok(match head {
+            Json::String(text) | Json::Number(text) => Some(text.clone()),
+            Json::Bool(b) => Some(b.to_string()),
+            _ => None,
+        })
+    }
+
+    fn number(&mut self, head: &Json) -> Result<Option<Number>, String> {
+        match head {
+            Json::Number(text) | Json::String(text) => json_number(text)
+                .map(Some)
+                .ok_or_else(|| format!("{} is not a valid number", preview(text))),
+            _ => Ok(None),
+        }
+    }
+
+    fn bool(head: &Json) -> Option<bool> {
+        match head {
+            Json::Bool(b) => Some(*b),
+            Json::String(s) if s == "true" => Some(true),
+            Json::String(s) if s == "false" => Some(false),
+            _ => None,
+        }
+    }
+
+    /// A `dynamic` value is `{"value": …, "type": …}`. As in go-cty, members
+    /// are read in order and the last "type" and "value" win; every "type"
+    /// given must be a valid type.
+    fn dynamic(&mut self, head: &'a Json) -> Result<Type, String> {
+        self.opened = None;
+        let Json::Object(members) = head else {
+            return Err(format!(
+                "expected a dynamically-typed value ({{\"value\": …, \"type\": …}}), found {}",
+                head.kind()
+            ));
+        };
+        let mut value = None;
+        let mut ty = None;
+        for (key, member) in members {
+            match key.as_str() {
+                "value" => value = Some(member),
+                "type" => ty = Some(Type::from_json_tree(member).map_err(|e| e.message)?),
+                other => {
+                    return Err(format!(
+                        "invalid key {other:?} in a dynamically-typed value; expected \"value\" and \"type\""
+                    ))
+                }
+            }
+        }
+        let Some(ty) = ty else {
+            return Err("missing \"type\" in a dynamically-typed value".to_string());
+        };
+        let Some(value) = value else {
+            return Err("missing \"value\" in a dynamically-typed value".to_string());
+        };
+        self.pending.push(Pending::Item(value));
+        Ok(ty)
+    }
+
+    /// JSON has no unknown values: no header has `Shape::Unknown`.
+    fn unknown(
+        walk: &mut Walk<Self>,
+        head: &'a Json,
+        ty: &Type,
+        _depth: usize,
+    ) -> Result<Value, CodecError> {
+        Err(walk.mismatch(ty, head))
+    }
+}
+
+/// Converts JSON number text or a string holding a number into a
+/// [`Number`]: `Int` when whole and in range, `Big` for other whole numbers,
+/// `Float` for the rest unless an f64 would overflow or underflow (`Big`).
 fn json_number(text: &str) -> Option<Number> {
     let decimal = Decimal::parse(text)?;
     if let Some(i) = decimal.to_i64() {
@@ -48,206 +193,13 @@ fn json_number(text: &str) -> Option<Number> {
     }
 }
 
-impl Decoder {
-    fn error(&self, message: impl Into<String>) -> CodecError {
-        CodecError::new(
-            AttributePath {
-                steps: self.steps.clone(),
-            },
-            message,
-        )
-    }
-
-    fn mismatch(&self, ty: &Type, found: &Json) -> CodecError {
-        self.error(format!(
-            "expected {}, found {}",
-            ty.expected_phrase(),
-            found.kind()
-        ))
-    }
-
-    fn enter(&self, depth: usize) -> Result<usize, CodecError> {
-        if depth >= MAX_DEPTH {
-            Err(self.error(format!("value is nested more than {MAX_DEPTH} levels deep")))
-        } else {
-            Ok(depth + 1)
-        }
-    }
-
-    fn spend(&mut self, items: usize) -> Result<(), CodecError> {
-        self.budget
-            .spend(items)
-            .map_err(|message| self.error(message))
-    }
-
-    fn value(&mut self, tree: &Json, ty: &Type, depth: usize) -> Result<Value, CodecError> {
-        self.spend(1)?;
-        if let Json::Null = tree {
-            return Ok(Value::Null);
-        }
-        match ty {
-            Type::Dynamic => self.dynamic(tree, depth),
-            Type::String => match tree {
-                Json::String(s) => Ok(Value::String(s.clone())),
-                Json::Number(text) => Ok(Value::String(text.clone())),
-                Json::Bool(b) => Ok(Value::String(b.to_string())),
-                other => Err(self.mismatch(ty, other)),
-            },
-            Type::Number => match tree {
-                Json::Number(text) | Json::String(text) => json_number(text)
-                    .map(Value::Number)
-                    .ok_or_else(|| self.error(format!("{} is not a valid number", preview(text)))),
-                other => Err(self.mismatch(ty, other)),
-            },
-            Type::Bool => match tree {
-                Json::Bool(b) => Ok(Value::Bool(*b)),
-                Json::String(s) if s == "true" => Ok(Value::Bool(true)),
-                Json::String(s) if s == "false" => Ok(Value::Bool(false)),
-                other => Err(self.mismatch(ty, other)),
-            },
-            Type::List(element) | Type::Set(element) => {
-                let Json::Array(items) = tree else {
-                    return Err(self.mismatch(ty, tree));
-                };
-                let depth = self.enter(depth)?;
-                let values = self.sequence(items.iter().map(|item| (item, &**element)), depth)?;
-                Ok(if matches!(ty, Type::Set(_)) {
-                    Value::Set(values)
-                } else {
-                    Value::List(values)
-                })
-            }
-            Type::Tuple(elements) => {
-                let Json::Array(items) = tree else {
-                    return Err(self.mismatch(ty, tree));
-                };
-                if items.len() != elements.len() {
-                    return Err(self.error(format!(
-                        "expected a tuple of {} elements, found {}",
-                        elements.len(),
-                        items.len()
-                    )));
-                }
-                let depth = self.enter(depth)?;
-                Ok(Value::Tuple(
-                    self.sequence(items.iter().zip(elements), depth)?,
-                ))
-            }
-            Type::Map(element) => {
-                let Json::Object(members) = tree else {
-                    return Err(self.mismatch(ty, tree));
-                };
-                let depth = self.enter(depth)?;
-                let mut out = BTreeMap::new();
-                // A key given twice takes the last value, as in go-cty.
-                for (key, item) in members {
-                    self.steps.push(PathStep::Key(key.clone()));
-                    let value = self.value(item, element, depth)?;
-                    self.steps.pop();
-                    out.insert(key.clone(), value);
-                }
-                Ok(Value::Map(out))
-            }
-            Type::Object(attributes) => {
-                let Json::Object(members) = tree else {
-                    return Err(self.mismatch(ty, tree));
-                };
-                let depth = self.enter(depth)?;
-                let mut out = BTreeMap::new();
-                for (name, item) in members {
-                    let Some(attribute_type) = attributes.get(name) else {
-                        return Err(self.error(format!("object has no attribute {name:?}")));
-                    };
-                    self.steps.push(PathStep::Attribute(name.clone()));
-                    let value = self.value(item, attribute_type, depth)?;
-                    self.steps.pop();
-                    out.insert(name.clone(), value);
-                }
-                self.spend(attributes.len().saturating_sub(out.len()))?;
-                for name in attributes.keys() {
-                    if !out.contains_key(name) {
-                        out.insert(name.clone(), Value::Null);
-                    }
-                }
-                Ok(Value::Object(out))
-            }
-        }
-    }
-
-    fn sequence<'t>(
-        &mut self,
-        items: impl Iterator<Item = (&'t Json, &'t Type)>,
-        depth: usize,
-    ) -> Result<Vec<Value>, CodecError> {
-        let mut out = Vec::new();
-        for (index, (item, ty)) in items.enumerate() {
-            self.steps
-                .push(PathStep::Index(i64::try_from(index).unwrap_or(i64::MAX)));
-            out.push(self.value(item, ty, depth)?);
-            self.steps.pop();
-        }
-        Ok(out)
-    }
-
-    fn dynamic(&mut self, tree: &Json, depth: usize) -> Result<Value, CodecError> {
-        let Json::Object(members) = tree else {
-            return Err(self.error(format!(
-                "expected a dynamically-typed value ({{\"value\": …, \"type\": …}}), found {}",
-                tree.kind()
-            )));
-        };
-        // As in go-cty, members are read in order and the last "type" and
-        // "value" win; every "type" given must be a valid type.
-        let mut value = None;
-        let mut ty = None;
-        for (key, member) in members {
-            match key.as_str() {
-                "value" => value = Some(member),
-                "type" => {
-                    let path = AttributePath {
-                        steps: self.steps.clone(),
-                    };
-                    ty = Some(Type::from_json_tree(member).map_err(|e| e.within(&path))?);
-                }
-                other => {
-                    return Err(self.error(format!(
-                        "invalid key {other:?} in a dynamically-typed value; expected \"value\" and \"type\""
-                    )))
-                }
-            }
-        }
-        let Some(ty) = ty else {
-            return Err(self.error("missing \"type\" in a dynamically-typed value"));
-        };
-        let Some(value) = value else {
-            return Err(self.error("missing \"value\" in a dynamically-typed value"));
-        };
-        let depth = self.enter(depth)?;
-        self.value(value, &ty, depth)
-    }
-}
-
-/// The start of `text`, quoted, for error messages (bounded length).
-fn preview(text: &str) -> String {
-    const LIMIT: usize = 40;
-    match text.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{:?}…", text.get(..cut).unwrap_or("")),
-        None => format!("{text:?}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::collections::BTreeMap;
 
-    fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-        )
-    }
+    use super::*;
+    use crate::plugin::codec::limits::MAX_DEPTH;
+    use crate::plugin::path::AttributePath;
 
     #[test]
     fn primitives() {
@@ -330,7 +282,7 @@ mod tests {
         }"#;
         assert_eq!(
             decode(json, &ty),
-            Ok(obj(vec![
+            Ok(Value::object([
                 ("name", Value::from("n")),
                 ("tags", Value::List(vec![Value::from("a"), Value::Null])),
                 ("ids", Value::Set(vec![Value::from(1), Value::from(2)])),
@@ -347,7 +299,7 @@ mod tests {
                 ),
                 (
                     "inner",
-                    obj(vec![("x", Value::from(1)), ("y", Value::Null)])
+                    Value::object([("x", Value::from(1)), ("y", Value::Null)])
                 ),
                 ("missing", Value::Null),
             ]))
@@ -370,7 +322,7 @@ mod tests {
                 br#"{"d": {"value": ["a", "b"], "type": ["list", "string"]}}"#,
                 &ty
             ),
-            Ok(obj(vec![(
+            Ok(Value::object([(
                 "d",
                 Value::List(vec![Value::from("a"), Value::from("b")])
             )]))
@@ -381,7 +333,7 @@ mod tests {
         );
         assert_eq!(
             decode(br#"{"type": ["object", {"a": "dynamic"}], "value": {"a": {"type": "bool", "value": true}}}"#, &Type::Dynamic),
-            Ok(obj(vec![("a", Value::from(true))]))
+            Ok(Value::object([("a", Value::from(true))]))
         );
         assert_eq!(
             decode(br#"{"type": "string", "value": null}"#, &Type::Dynamic),
@@ -414,7 +366,7 @@ mod tests {
         );
         assert_eq!(
             decode(br#"{"a": 1, "a": 2}"#, &Type::object([("a", Type::Number)])),
-            Ok(obj(vec![("a", Value::from(2))]))
+            Ok(Value::object([("a", Value::from(2))]))
         );
         assert_eq!(
             decode(

@@ -1,6 +1,7 @@
 //! The wire encodings of cty values: msgpack (what Terraform sends and
 //! expects back), JSON (the `DynamicValue.json` alternative), the cty type
-//! JSON, and the limits every decoder enforces. Codecs depend on
+//! JSON, and the limits every decoder enforces. Both decoders share one typed
+//! walk (`walk.rs`) over a reader per format. Codecs depend on
 //! [`crate::plugin::cty`], never the reverse.
 
 mod error;
@@ -8,7 +9,9 @@ pub mod json;
 mod json_tree;
 mod limits;
 pub mod msgpack;
+mod trail;
 mod type_json;
+mod walk;
 
 pub use error::CodecError;
 pub use limits::{MAX_DEPTH, MAX_VALUE_BYTES, MAX_VALUE_ITEMS};

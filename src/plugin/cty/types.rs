@@ -50,12 +50,7 @@ impl Type {
         I: IntoIterator<Item = (K, Type)>,
         K: Into<String>,
     {
-        Type::Object(
-            attributes
-                .into_iter()
-                .map(|(name, ty)| (name.into(), ty))
-                .collect(),
-        )
+        Type::Object(named(attributes))
     }
 
     /// A tuple of the given element types; shorthand for symmetry with the others.
@@ -100,6 +95,19 @@ impl Type {
             Type::Tuple(_) => "a tuple",
         }
     }
+}
+
+/// A map of `(name, item)` pairs, for the object constructors of types and
+/// values.
+pub(crate) fn named<I, K, T>(pairs: I) -> BTreeMap<String, T>
+where
+    I: IntoIterator<Item = (K, T)>,
+    K: Into<String>,
+{
+    pairs
+        .into_iter()
+        .map(|(name, item)| (name.into(), item))
+        .collect()
 }
 
 impl fmt::Display for Type {

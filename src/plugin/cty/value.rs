@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::plugin::cty::number::Number;
-use crate::plugin::cty::types::Type;
+use crate::plugin::cty::types::{named, Type};
 
 /// What is known about an unknown value (cty "refinements"): Terraform sends
 /// them during validation and planning, e.g. the known prefix of a string
@@ -66,6 +66,16 @@ impl Value {
     /// A wholly unknown value with no refinements.
     pub fn unknown() -> Value {
         Value::Unknown(Refinements::default())
+    }
+
+    /// An object value from `(name, value)` pairs, the counterpart of
+    /// [`Type::object`] for building state and test input.
+    pub fn object<I, K>(attributes: I) -> Value
+    where
+        I: IntoIterator<Item = (K, Value)>,
+        K: Into<String>,
+    {
+        Value::Object(named(attributes))
     }
 
     /// True for a null value.
@@ -158,7 +168,7 @@ impl Value {
     pub(crate) fn kind_phrase(&self) -> &'static str {
         match self {
             Value::Null => "null",
-            Value::Unknown(_) => "an unknown value",
+            Value::Unknown(_) => "a value that is not known yet",
             Value::Bool(_) => "a bool",
             Value::Number(_) => "a number",
             Value::String(_) => "a string",
