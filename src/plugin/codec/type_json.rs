@@ -46,7 +46,8 @@ impl Type {
     /// Parses cty type JSON (the inverse of [`Type::to_json`]).
     ///
     /// Accepts the optional third element of an object type (the list of
-    /// optional attribute names) and ignores it; rejects anything else that is
+    /// optional attribute names) and ignores it; an attribute listed twice
+    /// takes the last type given, as in go-cty. Rejects anything else that is
     /// not a cty type, and types nested deeper than [`MAX_DEPTH`].
     pub fn from_json(bytes: &[u8]) -> Result<Type, CodecError> {
         let tree = parse_json(bytes)?;

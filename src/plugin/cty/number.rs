@@ -81,16 +81,16 @@ pub(crate) fn float_to_i64(f: f64) -> Option<i64> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Decimal {
     /// True for a negative number (never for zero).
-    pub negative: bool,
+    pub(crate) negative: bool,
     /// Significant ASCII digits without leading or trailing zeros; empty for zero.
-    pub digits: String,
+    pub(crate) digits: String,
     /// The value is `digits × 10^exponent`.
-    pub exponent: i64,
+    pub(crate) exponent: i64,
 }
 
 impl Decimal {
     /// Parses `[+-]? (digits [. digits?] | . digits) ([eE] [+-]? digits)?`.
-    pub fn parse(text: &str) -> Option<Decimal> {
+    pub(crate) fn parse(text: &str) -> Option<Decimal> {
         let bytes = text.as_bytes();
         let mut pos = 0;
         let mut negative = false;
@@ -173,17 +173,17 @@ impl Decimal {
     }
 
     /// True for zero.
-    pub fn is_zero(&self) -> bool {
+    pub(crate) fn is_zero(&self) -> bool {
         self.digits.is_empty()
     }
 
     /// True when the value is a whole number.
-    pub fn is_integer(&self) -> bool {
+    pub(crate) fn is_integer(&self) -> bool {
         self.is_zero() || self.exponent >= 0
     }
 
     /// The value as an `i64`, when whole and in range.
-    pub fn to_i64(&self) -> Option<i64> {
+    pub(crate) fn to_i64(&self) -> Option<i64> {
         if self.is_zero() {
             return Some(0);
         }
@@ -208,7 +208,7 @@ impl Decimal {
     }
 
     /// The nearest `f64` (infinite when out of range).
-    pub fn to_f64(&self) -> Option<f64> {
+    pub(crate) fn to_f64(&self) -> Option<f64> {
         let sign = if self.negative { "-" } else { "" };
         let digits = if self.is_zero() { "0" } else { &self.digits };
         format!("{sign}{digits}e{}", self.exponent).parse().ok()
@@ -216,7 +216,7 @@ impl Decimal {
 
     /// The `f64` exactly equal to this value, if there is one (cty writes such
     /// numbers as float64 rather than as text).
-    pub fn to_exact_f64(&self) -> Option<f64> {
+    pub(crate) fn to_exact_f64(&self) -> Option<f64> {
         let f = self.to_f64()?;
         if !f.is_finite() {
             return None;
