@@ -1,8 +1,12 @@
 //! Encoding values as msgpack, byte-compatible with go-cty's `cty/msgpack`.
 
 use crate::plugin::codec::error::{preview, CodecError};
+use crate::plugin::codec::msgpack::unknown::{
+    KEY_LENGTH_MAX, KEY_LENGTH_MIN, KEY_NULLNESS, KEY_NUMBER_MAX, KEY_NUMBER_MIN,
+    KEY_STRING_PREFIX, MAX_PREFIX_LEN, MAX_REFINEMENT_PAYLOAD, REFINED_UNKNOWN_EXT, UNKNOWN_BYTES,
+};
 use crate::plugin::codec::trail::Trail;
-use crate::plugin::cty::{float_to_i64, Decimal, Number, Type, Value};
+use crate::plugin::cty::{float_to_i64, Decimal, Number, Refinements, Type, Value};
 use crate::plugin::path::PathStep;
 
 /// Encodes `value` as msgpack for type `ty`, byte-compatible with go-cty:
@@ -22,13 +26,13 @@ pub fn encode(value: &Value, ty: &Type) -> Result<Vec<u8>, CodecError> {
 
 /// An encoding in progress: the bytes so far and where in the value it is.
 #[derive(Default)]
-pub(super) struct Encoder {
-    pub(super) out: Vec<u8>,
-    pub(super) trail: Trail,
+struct Encoder {
+    out: Vec<u8>,
+    trail: Trail,
 }
 
 impl Encoder {
-    pub(super) fn error(&self, message: impl Into<String>) -> CodecError {
+    fn error(&self, message: impl Into<String>) -> CodecError {
         self.trail.error(message)
     }
 
@@ -54,12 +58,12 @@ impl Encoder {
     }
 
     /// An integer in its most compact form, as go-cty writes them.
-    pub(super) fn write_int(&mut self, i: i64) -> Result<(), CodecError> {
+    fn write_int(&mut self, i: i64) -> Result<(), CodecError> {
         let result = rmp::encode::write_sint(&mut self.out, i);
         self.wrote(result)
     }
 
-    pub(super) fn write_uint(&mut self, u: u64) -> Result<(), CodecError> {
+    fn write_uint(&mut self, u: u64) -> Result<(), CodecError> {
         let result = rmp::encode::write_uint(&mut self.out, u);
         self.wrote(result)
     }
@@ -74,12 +78,12 @@ impl Encoder {
         self.wrote(result)
     }
 
-    pub(super) fn write_bool(&mut self, b: bool) -> Result<(), CodecError> {
+    fn write_bool(&mut self, b: bool) -> Result<(), CodecError> {
         let result = rmp::encode::write_bool(&mut self.out, b);
         self.wrote(result)
     }
 
-    pub(super) fn write_str(&mut self, s: &str) -> Result<(), CodecError> {
+    fn write_str(&mut self, s: &str) -> Result<(), CodecError> {
         self.length(s.len())?;
         let result = rmp::encode::write_str(&mut self.out, s);
         self.wrote(result)
@@ -91,13 +95,13 @@ impl Encoder {
         self.wrote(result)
     }
 
-    pub(super) fn write_array_len(&mut self, len: usize) -> Result<(), CodecError> {
+    fn write_array_len(&mut self, len: usize) -> Result<(), CodecError> {
         let len = self.length(len)?;
         let result = rmp::encode::write_array_len(&mut self.out, len);
         self.wrote(result)
     }
 
-    pub(super) fn write_map_len(&mut self, len: usize) -> Result<(), CodecError> {
+    fn write_map_len(&mut self, len: usize) -> Result<(), CodecError> {
         let len = self.length(len)?;
         let result = rmp::encode::write_map_len(&mut self.out, len);
         self.wrote(result)
@@ -105,7 +109,7 @@ impl Encoder {
 
     /// An extension value; its header takes the smallest form (fixext for
     /// payloads of 1, 2, 4, 8 or 16 bytes), as vmihailenco/msgpack writes it.
-    pub(super) fn write_ext(&mut self, code: i8, payload: &[u8]) -> Result<(), CodecError> {
+    fn write_ext(&mut self, code: i8, payload: &[u8]) -> Result<(), CodecError> {
         let len = self.length(payload.len())?;
         let result = rmp::encode::write_ext_meta(&mut self.out, len, code);
         self.wrote(result)?;
@@ -113,7 +117,7 @@ impl Encoder {
         Ok(())
     }
 
-    pub(super) fn write_number(&mut self, number: &Number) -> Result<(), CodecError> {
+    fn write_number(&mut self, number: &Number) -> Result<(), CodecError> {
         match number {
             Number::Int(i) => self.write_int(*i)?,
             Number::Float(f) => {
@@ -244,4 +248,107 @@ impl Encoder {
         }
         Ok(())
     }
+
+    /// Writes an unknown value of type `ty`: `d4 00 00`, or extension type 12
+    /// holding its refinements.
+    fn unknown(&mut self, refinements: &Refinements, ty: &Type) -> Result<(), CodecError> {
+        // cty never refines dynamically-typed unknowns.
+        if *ty == Type::Dynamic {
+            self.out.extend_from_slice(&UNKNOWN_BYTES);
+            return Ok(());
+        }
+        let mut body = Encoder {
+            out: Vec::new(),
+            trail: std::mem::take(&mut self.trail),
+        };
+        let result = body.refinements(refinements, ty);
+        self.trail = std::mem::take(&mut body.trail);
+        let count = result?;
+        if count == 0 {
+            self.out.extend_from_slice(&UNKNOWN_BYTES);
+            return Ok(());
+        }
+        let mut payload = Encoder::default();
+        payload.write_map_len(count)?;
+        payload.out.extend_from_slice(&body.out);
+        if payload.out.len() > MAX_REFINEMENT_PAYLOAD {
+            return Err(self.error(format!(
+                "the refinements of this unknown value need {} bytes, more than the {MAX_REFINEMENT_PAYLOAD} Terraform accepts",
+                payload.out.len()
+            )));
+        }
+        self.write_ext(REFINED_UNKNOWN_EXT, &payload.out)
+    }
+
+    /// Writes the refinement map entries (not the map header); returns their count.
+    fn refinements(&mut self, r: &Refinements, ty: &Type) -> Result<usize, CodecError> {
+        let mut count = 0;
+        if let Some(not_null) = r.not_null {
+            count += 1;
+            self.write_int(KEY_NULLNESS)?;
+            // The wire value says "is null".
+            self.write_bool(!not_null)?;
+        }
+        if let Some(prefix) = &r.string_prefix {
+            if *ty != Type::String {
+                return Err(self.error(format!(
+                    "a string prefix refinement cannot apply to {}",
+                    ty.expected_phrase()
+                )));
+            }
+            let prefix = truncate_at_char_boundary(prefix, MAX_PREFIX_LEN);
+            if !prefix.is_empty() {
+                count += 1;
+                self.write_int(KEY_STRING_PREFIX)?;
+                self.write_str(prefix)?;
+            }
+        }
+        for (key, bound) in [
+            (KEY_NUMBER_MIN, &r.number_lower),
+            (KEY_NUMBER_MAX, &r.number_upper),
+        ] {
+            if let Some((number, inclusive)) = bound {
+                if *ty != Type::Number {
+                    return Err(self.error(format!(
+                        "a number bound refinement cannot apply to {}",
+                        ty.expected_phrase()
+                    )));
+                }
+                count += 1;
+                self.write_int(key)?;
+                self.write_array_len(2)?;
+                self.write_number(number)?;
+                self.write_bool(*inclusive)?;
+            }
+        }
+        for (key, bound) in [
+            (KEY_LENGTH_MIN, r.length_lower),
+            (KEY_LENGTH_MAX, r.length_upper),
+        ] {
+            if let Some(length) = bound {
+                if !ty.is_collection() {
+                    return Err(self.error(format!(
+                        "a length bound refinement cannot apply to {}",
+                        ty.expected_phrase()
+                    )));
+                }
+                count += 1;
+                self.write_int(key)?;
+                self.write_uint(length)?;
+            }
+        }
+        Ok(count)
+    }
+}
+
+/// The longest prefix of `s` that is at most `max` bytes and ends on a char boundary.
+fn truncate_at_char_boundary(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    s.get(..end).unwrap_or("")
 }

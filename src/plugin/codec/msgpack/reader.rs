@@ -1,12 +1,6 @@
-//! msgpack as the typed walk reads it: item headers straight from the input
-//! slice, so that no declared length is trusted beyond the bytes left.
-
-use std::borrow::Cow;
-
-use crate::plugin::codec::error::{preview, CodecError};
-use crate::plugin::codec::msgpack::unknown;
-use crate::plugin::codec::walk::{Reader, Shape, Walk};
-use crate::plugin::cty::{Number, Type, Value};
+//! msgpack input read item by item: headers straight from the slice (the
+//! marker bytes classified by the `rmp` crate), bodies taken only when the
+//! bytes are there, so that no declared length is trusted beyond the input.
 
 /// One msgpack item header: the marker byte and whatever fixed-size data
 /// follows it; variable-size bodies (strings, arrays, …) are read separately.
@@ -94,60 +88,9 @@ impl<'a> MsgpackReader<'a> {
         Ok(Head::Ext(code, len))
     }
 
-    /// The body of a string or binary item of `len` bytes, as UTF-8 text.
-    pub(super) fn text(&mut self, len: usize) -> Result<String, String> {
-        let bytes = self.take(len)?;
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(s.to_string()),
-            Err(_) => Err("string is not valid UTF-8".to_string()),
-        }
-    }
-
-    /// Skips one item of any shape without recursion.
-    pub(super) fn skip(&mut self) -> Result<(), String> {
-        let mut pending: usize = 1;
-        while pending > 0 {
-            pending -= 1;
-            match self.head()? {
-                Head::Str(len) | Head::Bin(len) | Head::Ext(_, len) => {
-                    self.take(len)?;
-                }
-                Head::Array(n) => {
-                    self.check_count(n, 1)?;
-                    pending = pending.saturating_add(n);
-                }
-                Head::Map(n) => {
-                    self.check_count(n, 2)?;
-                    pending = pending.saturating_add(n.saturating_mul(2));
-                }
-                Head::Invalid(byte) => return Err(format!("invalid msgpack marker 0x{byte:02x}")),
-                _ => {}
-            }
-        }
-        Ok(())
-    }
-
-    fn float(f: f64) -> Result<Number, String> {
-        if f.is_nan() {
-            Err("NaN is not a valid number".to_string())
-        } else {
-            Ok(Number::Float(f))
-        }
-    }
-}
-
-fn truncated() -> String {
-    "unexpected end of msgpack input".to_string()
-}
-
-impl Reader for MsgpackReader<'_> {
-    type Head = Head;
-
-    const LAST_KEY_WINS: bool = false;
-
     /// Reads one item header. The marker byte is classified by the msgpack
     /// crate; lengths and fixed-size data are read here, bounded by the input.
-    fn head(&mut self) -> Result<Head, String> {
+    pub(super) fn read_head(&mut self) -> Result<Head, String> {
         use rmp::Marker;
         let byte = self.u8()?;
         Ok(match Marker::from_u8(byte) {
@@ -206,115 +149,50 @@ impl Reader for MsgpackReader<'_> {
         })
     }
 
-    fn shape(head: Head) -> Shape {
-        match head {
-            Head::Nil => Shape::Null,
-            Head::Ext(..) => Shape::Unknown,
-            Head::Array(len) => Shape::Array(len),
-            Head::Map(len) => Shape::Map(len),
-            _ => Shape::Scalar,
-        }
-    }
-
-    fn phrase(head: Head) -> Cow<'static, str> {
-        match head {
-            Head::Nil => "nil".into(),
-            Head::Bool(_) => "a bool".into(),
-            Head::Int(_) | Head::BigUint(_) | Head::F32(_) | Head::F64(_) => "a number".into(),
-            Head::Str(_) => "a string".into(),
-            Head::Bin(_) => "binary data".into(),
-            Head::Array(_) => "an array".into(),
-            Head::Map(_) => "a map".into(),
-            Head::Ext(..) => "an extension value".into(),
-            Head::Invalid(byte) => format!("the invalid msgpack marker 0x{byte:02x}").into(),
-        }
-    }
-
-    fn key(&mut self) -> Result<String, String> {
-        match self.head()? {
-            Head::Str(len) | Head::Bin(len) => self.text(len),
-            other => Err(format!(
-                "map keys must be strings, found {}",
-                Self::phrase(other)
-            )),
-        }
-    }
-
-    fn string(&mut self, head: Head) -> Result<Option<String>, String> {
-        match head {
-            Head::Str(len) | Head::Bin(len) => self.text(len).map(Some),
-            _ => Ok(None),
-        }
-    }
-
-    fn number(&mut self, head: Head) -> Result<Option<Number>, String> {
-        match head {
-            Head::Int(i) => Ok(Some(Number::Int(i))),
-            Head::BigUint(u) => Ok(Some(Number::Big(u.to_string()))),
-            Head::F32(f) => Self::float(f64::from(f)).map(Some),
-            Head::F64(f) => Self::float(f).map(Some),
-            Head::Str(len) | Head::Bin(len) => {
-                let text = self.text(len)?;
-                Number::parse(&text)
-                    .map(Some)
-                    .ok_or_else(|| format!("{} is not a valid decimal number", preview(&text)))
-            }
-            _ => Ok(None),
-        }
-    }
-
-    fn bool(head: Head) -> Option<bool> {
-        match head {
-            Head::Bool(b) => Some(b),
-            _ => None,
-        }
-    }
-
-    fn check_count(&self, count: usize, min_bytes: usize) -> Result<(), String> {
+    /// Checks that `count` items of at least `min_bytes` each fit in the
+    /// bytes left, so a declared count never drives allocation or looping.
+    pub(super) fn check_room(&self, count: usize, min_bytes: usize) -> Result<(), String> {
         match count.checked_mul(min_bytes) {
             Some(needed) if needed <= self.remaining() => Ok(()),
             _ => Err(truncated()),
         }
     }
 
-    /// A `dynamic` value is `[type JSON, value]`, the type JSON as bin or str.
-    fn dynamic(&mut self, head: Head) -> Result<Type, String> {
-        match head {
-            Head::Array(2) => {}
-            Head::Array(n) => {
-                return Err(format!(
-                    "a dynamically-typed value must be a 2-element array [type, value], found an array of {n}"
-                ))
-            }
-            other => {
-                return Err(format!(
-                    "expected a dynamically-typed value (a 2-element array [type, value]), found {}",
-                    Self::phrase(other)
-                ))
-            }
+    /// The body of a string or binary item of `len` bytes, as UTF-8 text.
+    pub(super) fn text(&mut self, len: usize) -> Result<String, String> {
+        let bytes = self.take(len)?;
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_string()),
+            Err(_) => Err("string is not valid UTF-8".to_string()),
         }
-        let type_json = match self.head()? {
-            Head::Bin(len) | Head::Str(len) => self.take(len)?,
-            other => {
-                return Err(format!(
-                    "the type of a dynamically-typed value must be JSON bytes, found {}",
-                    Self::phrase(other)
-                ));
-            }
-        };
-        Type::from_json(type_json)
-            .map_err(|e| format!("invalid type in a dynamically-typed value: {}", e.message))
     }
 
-    fn unknown(
-        walk: &mut Walk<Self>,
-        head: Head,
-        ty: &Type,
-        depth: usize,
-    ) -> Result<Value, CodecError> {
-        match head {
-            Head::Ext(code, len) => unknown::decode(walk, code, len, ty, depth),
-            other => Err(walk.mismatch(ty, other)),
+    /// Skips one item of any shape without recursion.
+    pub(super) fn skip(&mut self) -> Result<(), String> {
+        let mut pending: usize = 1;
+        while pending > 0 {
+            pending -= 1;
+            match self.read_head()? {
+                Head::Str(len) | Head::Bin(len) | Head::Ext(_, len) => {
+                    self.take(len)?;
+                }
+                Head::Array(n) => {
+                    self.check_room(n, 1)?;
+                    pending = pending.saturating_add(n);
+                }
+                Head::Map(n) => {
+                    self.check_room(n, 2)?;
+                    pending = pending.saturating_add(n.saturating_mul(2));
+                }
+                Head::Invalid(byte) => return Err(format!("invalid msgpack marker 0x{byte:02x}")),
+                _ => {}
+            }
         }
+        Ok(())
     }
+}
+
+/// The error for input that ends before what it declares.
+fn truncated() -> String {
+    "unexpected end of msgpack input".to_string()
 }
