@@ -11,15 +11,14 @@ use std::time::{Duration, Instant};
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{configure, ProviderProcess};
 use support::terraform::{text, Terraform, Workspace};
-use support::values::{dynamic, object, read_request};
+use support::values::{dynamic, object, read_request, state};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
+use tfcf::plugin::cty::Type;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::model::TfObject;
-use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::schema::Schema;
-use tfcf::plugin::types::Type;
-use tfcf::plugin::value::Value;
 
 type Client = ProviderClient<tonic::transport::Channel>;
 
@@ -98,8 +97,7 @@ async fn list(
     if !response.diagnostics.is_empty() {
         return Err(response.diagnostics);
     }
-    let state = response.state.expect("state");
-    let value = msgpack::decode(&state.msgpack, &ty).expect("decode state");
+    let value = state(response.state, &ty);
     let Some(Value::List(items)) = value.attribute("result") else {
         panic!("result is not a list: {value:?}");
     };

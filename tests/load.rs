@@ -11,11 +11,10 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
 use support::plugin_client::{configure, ProviderProcess};
-use support::values::{connector_type, read_request};
-use tfcf::plugin::msgpack;
+use support::values::{connector_type, read_request, state};
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::value::Value;
 use tokio::task::JoinSet;
 use tonic::transport::Channel;
 
@@ -69,8 +68,7 @@ async fn round(clients: &[ProviderClient<Channel>], first: u64, distinct: u64) -
             "connector {index}: {:?}",
             response.diagnostics
         );
-        let state = msgpack::decode(&response.state.expect("state").msgpack, &connector_type())
-            .expect("decode state");
+        let state = state(response.state, &connector_type());
         assert_eq!(
             state.attribute("id"),
             Some(&Value::from(generated_id(index).as_str()))

@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{client_tls, configure, connect, ClientIdentity, ProviderProcess};
-use support::values::{connector_config, connector_type, provider_config, read_request};
-use tfcf::plugin::msgpack;
+use support::values::{
+    connector_config, connector_type, provider_config, raw, read_request, state,
+};
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::value::Value;
 
 const DATA_SOURCE: &str = "cloudflare_sso_connector";
 
@@ -315,8 +316,7 @@ async fn reads_a_connector_from_the_api() {
         "{:?}",
         response.diagnostics
     );
-    let state = msgpack::decode(&response.state.expect("state").msgpack, &connector_type())
-        .expect("decode state");
+    let state = state(response.state, &connector_type());
     assert_eq!(state.attribute("id"), Some(&Value::from(CONNECTOR)));
     assert_eq!(state.attribute("account_id"), Some(&Value::from(ACCOUNT)));
     assert_eq!(
@@ -527,10 +527,7 @@ async fn reads_fail_cleanly_before_configure_and_with_garbage_values() {
     let garbage = client
         .validate_data_resource_config(pb::validate_data_resource_config::Request {
             type_name: DATA_SOURCE.to_string(),
-            config: Some(pb::DynamicValue {
-                msgpack: vec![0x93, 0xff, 0x00],
-                json: Vec::new(),
-            }),
+            config: raw(vec![0x93, 0xff, 0x00]),
         })
         .await
         .expect("answers")

@@ -10,11 +10,11 @@ use support::plugin_client::ProviderProcess;
 use support::provider_log;
 use support::terraform::{Terraform, Workspace};
 use support::values;
-use tfcf::plugin::msgpack;
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::proto::tfplugin5 as pb;
 use tfcf::plugin::proto::tfplugin5::provider_client::ProviderClient;
 use tfcf::plugin::proto::tfplugin5::provisioner_client::ProvisionerClient;
-use tfcf::plugin::value::Value;
 use tonic::transport::Channel;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");

@@ -15,18 +15,20 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, Serve
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{client_tls, connect, ClientIdentity, ProviderProcess};
 use support::terraform::{text, Terraform, Workspace};
-use support::values::{connector_type, object, provider_config, provider_type, read_request};
+use support::values::{
+    connector_config, connector_type, dynamic, json, loose_object, object, provider_config,
+    provider_type, raw, read_request, state,
+};
 use tfcf::cloudflare::client::ApiClient;
 use tfcf::cloudflare::config;
 use tfcf::cloudflare::credentials::Credentials;
 use tfcf::cloudflare::env::Env;
 use tfcf::cloudflare::secret::Secret;
 use tfcf::cloudflare::CloudflareProvider;
-use tfcf::plugin::msgpack;
+use tfcf::plugin::cty::{Refinements, Value};
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::service::{DynamicInput, ProviderService};
-use tfcf::plugin::value::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UnixStream;
 use tonic::transport::Channel;
@@ -549,9 +551,9 @@ fn debug_output_of_credentials_settings_and_client_never_shows_the_secret() {
         format!("{ACCEPTED_SECRET} {REJECTED_SECRET}"),
     ] {
         let value = object(&ty, &[("api_token", Value::from(bad.as_str()))]);
-        let bytes = msgpack::encode(&value, &ty).expect("encode");
+        let config = dynamic(&value, &ty);
         let diags = service.validate_provider_config(DynamicInput {
-            msgpack: &bytes,
+            msgpack: &config.msgpack,
             json: &[],
         });
         assert!(
@@ -649,44 +651,6 @@ fn terraform_trace_logs_never_contain_the_token() {
 // ---------------------------------------------------------------------------
 // No crash on any input
 
-fn raw(msgpack: Vec<u8>) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack,
-        json: Vec::new(),
-    })
-}
-
-fn json(text: impl Into<Vec<u8>>) -> Option<pb::DynamicValue> {
-    Some(pb::DynamicValue {
-        msgpack: Vec::new(),
-        json: text.into(),
-    })
-}
-
-/// A msgpack str header for `len` bytes.
-fn str_header(len: usize) -> Vec<u8> {
-    let mut out = vec![0xdb];
-    out.extend_from_slice(&u32::try_from(len).expect("length").to_be_bytes());
-    out
-}
-
-/// The connector configuration as a msgpack map of `(name, encoded value)` pairs.
-fn connector_map(pairs: &[(&str, Vec<u8>)]) -> Vec<u8> {
-    let mut out = vec![0x80 | u8::try_from(pairs.len()).expect("few pairs")];
-    for (name, value) in pairs {
-        out.push(0xa0 | u8::try_from(name.len()).expect("short name"));
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(value);
-    }
-    out
-}
-
-fn mp_str(text: &str) -> Vec<u8> {
-    let mut out = str_header(text.len());
-    out.extend_from_slice(text.as_bytes());
-    out
-}
-
 /// Deterministic pseudo-random bytes.
 fn noise(seed: u64, len: usize) -> Vec<u8> {
     let mut state = seed | 1;
@@ -702,17 +666,8 @@ fn noise(seed: u64, len: usize) -> Vec<u8> {
 
 /// Hostile data source configurations, each with a label.
 fn hostile_configs() -> Vec<(String, Option<pb::DynamicValue>)> {
-    let valid = msgpack::encode(
-        &object(
-            &connector_type(),
-            &[
-                ("account_id", Value::from(ACCOUNT)),
-                ("sso_connector_id", Value::from(CONNECTOR)),
-            ],
-        ),
-        &connector_type(),
-    )
-    .expect("encode");
+    let ty = connector_type();
+    let valid = connector_config(Value::from(ACCOUNT), Value::from(CONNECTOR)).msgpack;
     let ten_mb = "a".repeat(10 << 20);
     let mut cases: Vec<(String, Option<pb::DynamicValue>)> = vec![
         ("missing DynamicValue".into(), None),
@@ -733,50 +688,62 @@ fn hostile_configs() -> Vec<(String, Option<pb::DynamicValue>)> {
         ),
         (
             "a number where a string is expected".into(),
-            raw(connector_map(&[
-                ("account_id", vec![0x05]),
-                ("sso_connector_id", mp_str(CONNECTOR)),
+            raw(loose_object(&[
+                ("account_id", Value::from(5)),
+                ("sso_connector_id", Value::from(CONNECTOR)),
             ])),
         ),
         (
             "a list where a string is expected".into(),
-            raw(connector_map(&[
-                ("account_id", vec![0x91, 0xa1, b'x']),
-                ("sso_connector_id", vec![0xc3]),
+            raw(loose_object(&[
+                ("account_id", Value::List(vec![Value::from("x")])),
+                ("sso_connector_id", Value::from(true)),
             ])),
         ),
         (
             "an attribute the schema lacks".into(),
-            raw(connector_map(&[("nope", mp_str("x"))])),
+            raw(loose_object(&[("nope", Value::from("x"))])),
         ),
         (
             "a string where the verification object is expected".into(),
-            raw(connector_map(&[
-                ("account_id", mp_str(ACCOUNT)),
-                ("sso_connector_id", mp_str(CONNECTOR)),
-                ("verification", mp_str("verified")),
+            raw(loose_object(&[
+                ("account_id", Value::from(ACCOUNT)),
+                ("sso_connector_id", Value::from(CONNECTOR)),
+                ("verification", Value::from("verified")),
             ])),
         ),
         (
             "unknown ids in a read".into(),
-            raw(connector_map(&[
-                ("account_id", vec![0xd4, 0x00, 0x00]),
-                ("sso_connector_id", vec![0xc7, 0x03, 0x0c, 0x81, 0x01, 0xc2]),
-            ])),
+            Some(dynamic(
+                &object(
+                    &ty,
+                    &[
+                        ("account_id", Value::unknown()),
+                        (
+                            "sso_connector_id",
+                            Value::Unknown(Refinements {
+                                not_null: Some(true),
+                                ..Refinements::default()
+                            }),
+                        ),
+                    ],
+                ),
+                &ty,
+            )),
         ),
         (
             "a 10 MB account_id".into(),
-            raw(connector_map(&[
-                ("account_id", mp_str(&ten_mb)),
-                ("sso_connector_id", mp_str(CONNECTOR)),
-            ])),
+            Some(connector_config(
+                Value::from(ten_mb.as_str()),
+                Value::from(CONNECTOR),
+            )),
         ),
         (
             "a value over the size limit (65 MiB)".into(),
-            raw(connector_map(&[
-                ("account_id", mp_str(&"b".repeat(65 << 20))),
-                ("sso_connector_id", mp_str(CONNECTOR)),
-            ])),
+            Some(connector_config(
+                Value::from("b".repeat(65 << 20)),
+                Value::from(CONNECTOR),
+            )),
         ),
         (
             "arrays nested 100,000 deep".into(),
@@ -784,10 +751,14 @@ fn hostile_configs() -> Vec<(String, Option<pb::DynamicValue>)> {
         ),
         (
             "the verification object nested 50,000 deep".into(),
-            raw(connector_map(&[(
-                "verification",
-                [[0x81, 0xa1, b'v'].repeat(50_000), vec![0xc0]].concat(),
-            )])),
+            // {"verification": {"v": {"v": … nil}}}: deeper than any encoder writes.
+            raw([
+                &[0x81, 0xac][..],
+                b"verification",
+                &[0x81, 0xa1, b'v'].repeat(50_000),
+                &[0xc0],
+            ]
+            .concat()),
         ),
         (
             "a declared 4-billion-element array".into(),
@@ -885,11 +856,11 @@ async fn hostile_requests_get_diagnostics_and_the_provider_keeps_serving() {
         ("garbage", raw(vec![0x93, 0xff, 0x00])),
         (
             "a number as api_token",
-            raw(connector_map(&[("api_token", vec![0x2a])])),
+            raw(loose_object(&[("api_token", Value::from(42))])),
         ),
         (
             "a 10 MB base_url",
-            Some(support::values::dynamic(
+            Some(dynamic(
                 &object(
                     &provider_ty,
                     &[
@@ -1006,8 +977,7 @@ async fn hostile_requests_get_diagnostics_and_the_provider_keeps_serving() {
         .expect("ReadDataSource")
         .into_inner();
     assert!(good.diagnostics.is_empty(), "{:?}", good.diagnostics);
-    let state = msgpack::decode(&good.state.expect("state").msgpack, &connector_type())
-        .expect("decode state");
+    let state = state(good.state, &connector_type());
     assert_eq!(state.attribute("id"), Some(&Value::from(CONNECTOR)));
     assert!(provider.try_wait().is_none(), "the provider exited");
 

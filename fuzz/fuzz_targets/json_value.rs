@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tfcf::plugin::json_value;
-use tfcf::plugin::types::Type;
+use tfcf::plugin::codec::json;
+use tfcf::plugin::cty::Type;
 use tfcf_fuzz::{check_json_grammar, check_value, is_json_syntax_error, value_types};
 
 static TYPES: OnceLock<Vec<Type>> = OnceLock::new();
@@ -17,8 +17,10 @@ static TYPES: OnceLock<Vec<Type>> = OnceLock::new();
 fuzz_target!(|data: &[u8]| {
     let mut parsed = true;
     for ty in TYPES.get_or_init(value_types) {
-        match json_value::decode(data, ty) {
-            Ok(value) => check_value(&value, ty),
+        match json::decode(data, ty) {
+            Ok(value) => {
+                check_value(&value, ty);
+            }
             Err(error) => parsed &= !(error.path.is_root() && is_json_syntax_error(&error.message)),
         }
     }

@@ -9,11 +9,11 @@ use crate::cloudflare::env::Env;
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::model::{ConfigValue, TfObject};
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::{Schema, StringRule};
-use crate::plugin::value::Value;
 use crate::tf_object;
 
 /// Default API endpoint.

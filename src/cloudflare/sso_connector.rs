@@ -200,9 +200,9 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::cty::Value;
     use crate::plugin::model::{TfObject, TfValue};
     use crate::plugin::schema::{AttributeKind, Mode, Nesting};
-    use crate::plugin::value::Value;
 
     #[test]
     fn schema_matches_the_official_provider() {

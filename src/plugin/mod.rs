@@ -3,13 +3,13 @@
 //! provider and knows nothing about a particular one.
 
 pub mod adapter;
+pub mod codec;
+pub mod cty;
 pub mod diagnostics;
 pub mod docs;
 pub mod handshake;
-pub mod json_value;
 pub mod logging;
 pub mod model;
-pub mod msgpack;
 pub mod panics;
 pub mod path;
 pub mod proto;
@@ -19,7 +19,5 @@ pub mod server;
 pub mod service;
 pub mod tls;
 pub mod transport;
-pub mod types;
 pub mod v5;
 pub mod v6;
-pub mod value;

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeMap;
 
+use crate::plugin::cty::Type;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::{missing_required, Attribute, AttributeKind, Nesting};
-use crate::plugin::types::Type;
-use crate::plugin::value::Value;
 
 /// A Rust type that stands for a Terraform value of one fixed type.
 pub trait TfValue: Sized {
@@ -68,18 +68,7 @@ fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics 
     if value.is_null() && !path.is_root() {
         return missing_required(path).into();
     }
-    let found = match value {
-        Value::Null => "null",
-        Value::Unknown(_) => "a value that is not known yet",
-        Value::Bool(_) => "a bool",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::List(_) => "a list",
-        Value::Set(_) => "a set",
-        Value::Map(_) => "a map",
-        Value::Object(_) => "an object",
-        Value::Tuple(_) => "a tuple",
-    };
+    let found = value.kind_phrase();
     let where_ = if path.is_root() {
         "the object".to_string()
     } else {
@@ -364,7 +353,7 @@ macro_rules! tf_object {
                 ),*]
             }
 
-            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::value::Value> {
+            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::cty::Value> {
                 let mut out = ::std::collections::BTreeMap::new();
                 $(
                     out.insert(
@@ -376,7 +365,7 @@ macro_rules! tf_object {
             }
 
             fn from_attributes(
-                value: &$crate::plugin::value::Value,
+                value: &$crate::plugin::cty::Value,
                 path: &$crate::plugin::path::AttributePath,
             ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
                 $crate::plugin::model::expect_object(value, path)?;
@@ -392,8 +381,8 @@ macro_rules! tf_object {
         }
 
         impl $crate::plugin::model::TfValue for $name {
-            fn tf_type() -> $crate::plugin::types::Type {
-                $crate::plugin::types::Type::object(
+            fn tf_type() -> $crate::plugin::cty::Type {
+                $crate::plugin::cty::Type::object(
                     <Self as $crate::plugin::model::TfObject>::attributes()
                         .iter()
                         .map(|a| (a.name.clone(), a.value_type())),
@@ -407,14 +396,14 @@ macro_rules! tf_object {
                 ))
             }
 
-            fn to_value(&self) -> $crate::plugin::value::Value {
-                $crate::plugin::value::Value::Object(
+            fn to_value(&self) -> $crate::plugin::cty::Value {
+                $crate::plugin::cty::Value::Object(
                     <Self as $crate::plugin::model::TfObject>::to_attributes(self),
                 )
             }
 
             fn from_value(
-                value: &$crate::plugin::value::Value,
+                value: &$crate::plugin::cty::Value,
                 path: &$crate::plugin::path::AttributePath,
             ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
                 <Self as $crate::plugin::model::TfObject>::from_attributes(value, path)

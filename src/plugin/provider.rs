@@ -3,11 +3,11 @@
 
 use async_trait::async_trait;
 
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::Diagnostics;
 use crate::plugin::model::TfObject;
 use crate::plugin::path::AttributePath;
 use crate::plugin::schema::Schema;
-use crate::plugin::value::Value;
 
 /// What Terraform sends when it configures the provider.
 #[derive(Debug, Clone)]

@@ -6,10 +6,10 @@
 use std::fmt;
 use std::sync::Arc;
 
+use crate::plugin::cty::Type;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
 use crate::plugin::path::AttributePath;
-use crate::plugin::types::Type;
-use crate::plugin::value::Value;
 
 /// How a nested attribute holds its objects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,12 +8,13 @@ use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::plugin::codec::{json, msgpack};
+use crate::plugin::cty::Type;
+use crate::plugin::cty::Value;
 use crate::plugin::diagnostics::{self, Diagnostic, Diagnostics};
+use crate::plugin::panics;
 use crate::plugin::provider::{ConfigureRequest, ErasedDataSource, Provider};
 use crate::plugin::schema::Schema;
-use crate::plugin::types::Type;
-use crate::plugin::value::Value;
-use crate::plugin::{json_value, msgpack, panics};
 
 /// A DynamicValue as it arrives: msgpack, JSON, or neither.
 #[derive(Debug, Clone, Copy, Default)]
@@ -30,7 +31,7 @@ impl DynamicInput<'_> {
         let result = if !self.msgpack.is_empty() {
             msgpack::decode(self.msgpack, ty)
         } else if !self.json.is_empty() {
-            json_value::decode(self.json, ty)
+            json::decode(self.json, ty)
         } else {
             return Ok(Value::Null);
         };

@@ -127,8 +127,8 @@ impl pb::provisioner_server::Provisioner for ProvisionerV5 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::cty::Type;
     use crate::plugin::schema::{AttributeKind, Nesting};
-    use crate::plugin::types::Type;
 
     fn verification(nesting: Nesting) -> Attribute {
         Attribute::new(

@@ -108,8 +108,8 @@ provider_adapter! {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plugin::cty::Type;
     use crate::plugin::schema::Schema;
-    use crate::plugin::types::Type;
 
     #[test]
     fn nested_attributes_stay_nested() {

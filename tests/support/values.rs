@@ -1,16 +1,17 @@
 //! DynamicValues for requests, typed from the provider's own schemas so tests
-//! follow the schema as it grows.
+//! follow the schema as it grows; malformed and wrongly shaped ones for the
+//! hostile-input tests; and the state in a response, decoded.
 
 use std::collections::BTreeMap;
 
 use tfcf::cloudflare::config::ProviderConfig;
 use tfcf::cloudflare::sso_connector::SsoConnector;
+use tfcf::plugin::codec::msgpack;
+use tfcf::plugin::cty::Type;
+use tfcf::plugin::cty::Value;
 use tfcf::plugin::model::TfObject;
-use tfcf::plugin::msgpack;
 use tfcf::plugin::proto::tfplugin6 as pb;
 use tfcf::plugin::schema::Schema;
-use tfcf::plugin::types::Type;
-use tfcf::plugin::value::Value;
 
 /// The object type of the provider configuration.
 pub fn provider_type() -> Type {
@@ -43,6 +44,36 @@ pub fn dynamic(value: &Value, ty: &Type) -> pb::DynamicValue {
         msgpack: msgpack::encode(value, ty).expect("encode DynamicValue"),
         json: Vec::new(),
     }
+}
+
+/// A DynamicValue carrying `bytes` as its msgpack, however malformed.
+pub fn raw(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: bytes,
+        json: Vec::new(),
+    })
+}
+
+/// A DynamicValue carrying `text` as its JSON.
+pub fn json(text: impl Into<Vec<u8>>) -> Option<pb::DynamicValue> {
+    Some(pb::DynamicValue {
+        msgpack: Vec::new(),
+        json: text.into(),
+    })
+}
+
+/// The msgpack of an object holding just `pairs`, each value encoded by the
+/// type it implies rather than by any schema: a configuration of the wrong
+/// shape (a number for a string, an attribute the schema lacks, …).
+pub fn loose_object(pairs: &[(&str, Value)]) -> Vec<u8> {
+    let value = Value::object(pairs.iter().cloned());
+    msgpack::encode(&value, &value.implied_type()).expect("encode a loose object")
+}
+
+/// The state in a ReadDataSource response, decoded against `ty`.
+pub fn state(state: Option<pb::DynamicValue>, ty: &Type) -> Value {
+    let state = state.expect("a state in the response");
+    msgpack::decode(&state.msgpack, ty).expect("the state decodes against the schema type")
 }
 
 /// A provider configuration with `pairs` set.
