@@ -4,7 +4,7 @@
 //! socket, as on real arm64 Linux) and the Windows build under Wine (TCP with
 //! AutoMTLS, Windows' only transport). Each plans, applies and outputs
 //! examples/basic against the fake API and rejects a 31-character id without
-//! an API request.
+//! an API request. scripts/release.sh packs the same builds.
 
 mod support;
 
@@ -13,9 +13,10 @@ use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::mirror::{script, utf8, VERSION};
 use support::platforms::Platform;
 use support::plugin_client::{ClientIdentity, COOKIE};
-use support::terraform::{text, Terraform, Workspace};
+use support::terraform::{provider_binary, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 /// One character short of a Cloudflare identifier.
@@ -182,6 +183,105 @@ fn emulated_builds_announce_their_transport_and_start_up_time_is_reported() {
                 .iter()
                 .map(|t| (t * 1000.0).round() / 1000.0)
                 .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Python printing, for each file in the zip `argv[1]`, its name, Unix mode,
+/// size, and whether its bytes are those of the file `argv[2]`.
+const ZIP_MEMBERS_PY: &str = "import sys, zipfile
+z = zipfile.ZipFile(sys.argv[1])
+built = open(sys.argv[2], 'rb').read()
+for i in z.infolist():
+    print(i.filename, oct(i.external_attr >> 16), i.file_size, z.read(i) == built)";
+
+#[test]
+fn release_sh_packs_the_three_platforms_from_the_shared_builds_with_one_sha256sums() {
+    let (Some(arm64), Some(windows)) = (
+        Platform::LinuxArm64.binary(),
+        Platform::WindowsAmd64.binary(),
+    ) else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("dist");
+    let output = script(
+        "release.sh",
+        &[
+            "--binary",
+            utf8(provider_binary()),
+            "--out",
+            utf8(&out),
+            "linux_amd64",
+            "linux_arm64",
+            "windows_amd64",
+        ],
+    );
+    let (stdout, err) = text(&output);
+    assert!(
+        output.status.success(),
+        "release.sh failed\n{stdout}\n{err}"
+    );
+
+    let prefix = format!("terraform-provider-cloudflare_{VERSION}");
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .expect("dist")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut wanted: Vec<String> = [
+        "SHA256SUMS",
+        "linux_amd64.zip",
+        "linux_arm64.zip",
+        "manifest.json",
+        "windows_amd64.zip",
+    ]
+    .iter()
+    .map(|suffix| format!("{prefix}_{suffix}"))
+    .collect();
+    wanted.sort();
+    assert_eq!(names, wanted);
+
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict", &format!("{prefix}_SHA256SUMS")])
+        .current_dir(&out)
+        .output()
+        .expect("sha256sum");
+    let (sums, err) = text(&check);
+    assert!(check.status.success(), "{sums}\n{err}");
+    assert_eq!(
+        sums.lines().count(),
+        4,
+        "three zips and the manifest: {sums}"
+    );
+
+    for (platform, built, member) in [
+        (
+            "linux_amd64",
+            provider_binary().to_path_buf(),
+            format!("terraform-provider-cloudflare_v{VERSION}"),
+        ),
+        (
+            "linux_arm64",
+            arm64,
+            format!("terraform-provider-cloudflare_v{VERSION}"),
+        ),
+        (
+            "windows_amd64",
+            windows,
+            format!("terraform-provider-cloudflare_v{VERSION}.exe"),
+        ),
+    ] {
+        let zip = out.join(format!("{prefix}_{platform}.zip"));
+        let listing = Command::new("python3")
+            .args(["-c", ZIP_MEMBERS_PY, utf8(&zip), utf8(&built)])
+            .output()
+            .expect("python3");
+        let size = std::fs::metadata(&built).expect("build").len();
+        assert_eq!(
+            text(&listing).0.trim(),
+            format!("{member} 0o100755 {size} True"),
+            "{platform}: one executable, the shared build, named as the registry names it"
         );
     }
 }
