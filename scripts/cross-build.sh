@@ -61,6 +61,10 @@ esac
 profile_dir="$profile"
 [ "$profile" = dev ] && profile_dir=debug
 
+# The cc crate rebuilds AWS-LC (and all that depends on it) whenever
+# SOURCE_DATE_EPOCH changes; builds here never depend on it, so keep it out.
+unset SOURCE_DATE_EPOCH
+
 cd "$root"
 if [ "$platform" = linux_amd64 ]; then
   if $clippy; then

@@ -121,17 +121,19 @@ out="$(cd "$out" && pwd)"
 stage="$(mktemp -d "$out/.release.XXXXXX")" || fail "cannot write to $out"
 trap 'rm -rf "$stage"' EXIT
 prefix="terraform-provider-${PROVIDER_TYPE}_${version}"
-# Reproducible archives: the last commit's time unless SOURCE_DATE_EPOCH says otherwise.
-if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-  SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)"
+# Reproducible archives: the last commit's time unless SOURCE_DATE_EPOCH says
+# otherwise. Given to the packer only: the cc crate rebuilds AWS-LC whenever
+# SOURCE_DATE_EPOCH changes, so the builds must not see it.
+epoch="${SOURCE_DATE_EPOCH:-}"
+if [ -z "$epoch" ]; then
+  epoch="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)"
 fi
-export SOURCE_DATE_EPOCH
 
 for target in "${targets[@]}"; do
   path="$(binary_for "$target")" || exit 1
   executable="terraform-provider-${PROVIDER_TYPE}_v$version"
   [[ "$target" == windows_* ]] && executable="$executable.exe"
-  python3 "$root/scripts/provider_zip.py" pack "$stage/${prefix}_$target.zip" "$path" "$executable"
+  SOURCE_DATE_EPOCH="$epoch" python3 "$root/scripts/provider_zip.py" pack "$stage/${prefix}_$target.zip" "$path" "$executable"
   echo "release: packed $path as ${prefix}_$target.zip"
 done
 

@@ -16,7 +16,7 @@ use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::mirror::{script, utf8, VERSION};
 use support::platforms::Platform;
 use support::plugin_client::{ClientIdentity, COOKIE};
-use support::terraform::{provider_binary, text, Terraform, Workspace};
+use support::terraform::{connector_vars, provider_binary, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 /// One character short of a Cloudflare identifier.
@@ -30,31 +30,10 @@ fn workspace(platform: Platform, api: &FakeApi) -> Option<Workspace> {
     let wrapper = ws.plugins_dir().join("terraform-provider-cloudflare");
     std::fs::remove_file(&wrapper).expect("remove the native provider");
     platform.write_wrapper(&wrapper, &binary);
-    let log = ws.path("terraform.log");
     ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
     ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
-    ws.set_env("TF_LOG", "debug");
-    ws.set_env("TF_LOG_PATH", &log.display().to_string());
+    ws.log_debug_to_file();
     Some(ws)
-}
-
-fn vars(connector: &str) -> Vec<String> {
-    vec![
-        "-var".to_string(),
-        format!("account_id={ACCOUNT}"),
-        "-var".to_string(),
-        format!("sso_connector_id={connector}"),
-    ]
-}
-
-/// The provider's own "provider started" lines in a workspace's Terraform log.
-fn started_lines(ws: &Workspace) -> Vec<String> {
-    std::fs::read_to_string(ws.path("terraform.log"))
-        .expect("TF_LOG_PATH file")
-        .lines()
-        .filter(|l| l.contains("provider started"))
-        .map(str::to_string)
-        .collect()
 }
 
 /// Plan, apply and output of examples/basic, then a plan with a 31-character
@@ -67,7 +46,7 @@ fn plan_apply_output_and_reject(platform: Platform, network: &str) {
             return;
         };
         let label = format!("{} under {}", platform.name(), tf.label);
-        let v = vars(CONNECTOR);
+        let v = connector_vars(CONNECTOR);
         let v: Vec<&str> = v.iter().map(String::as_str).collect();
         let json = ws.plan_apply_output(&tf, &v, "data.cloudflare_sso_connector.this");
         let c = &json["connector"]["value"];
@@ -84,7 +63,7 @@ fn plan_apply_output_and_reject(platform: Platform, network: &str) {
         );
 
         api.reset_requests();
-        let v = vars(SHORT_ID);
+        let v = connector_vars(SHORT_ID);
         let mut args = vec!["plan", "-input=false", "-no-color"];
         args.extend(v.iter().map(String::as_str));
         let plan = ws.run(&tf, &args);
@@ -104,14 +83,7 @@ fn plan_apply_output_and_reject(platform: Platform, network: &str) {
             "{label}: no API request may be made"
         );
 
-        let started = started_lines(&ws);
-        assert!(!started.is_empty(), "{label}: no provider log");
-        for line in &started {
-            assert!(
-                line.contains(&format!("network={network}")) && line.contains("tls=true"),
-                "{label}: {line}"
-            );
-        }
+        ws.assert_served_over(network, &label);
     }
 }
 

@@ -9,34 +9,23 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use support::fake_api::{FakeApi, CONNECTOR, TOKEN};
 use support::plugin_client::{ProviderProcess, COOKIE};
-use support::terraform::{provider_binary, text, Terraform, Workspace};
+use support::terraform::{connector_vars, provider_binary, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 const ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";
-
-fn vars(connector: &str) -> Vec<String> {
-    vec![
-        "-var".to_string(),
-        format!("account_id={ACCOUNT}"),
-        "-var".to_string(),
-        format!("sso_connector_id={connector}"),
-    ]
-}
 
 #[test]
 fn terraform_plans_applies_and_outputs_over_tcp_with_automtls() {
     for tf in Terraform::all() {
         let api = FakeApi::start();
         let mut ws = Workspace::new(BASIC);
-        let log = ws.path("terraform.log");
         ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
         ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
         ws.set_env("PLUGIN_TRANSPORT", "tcp");
-        ws.set_env("TF_LOG", "debug");
-        ws.set_env("TF_LOG_PATH", &log.display().to_string());
-        let v = vars(CONNECTOR);
+        ws.log_debug_to_file();
+        let v = connector_vars(CONNECTOR);
         let v: Vec<&str> = v.iter().map(String::as_str).collect();
         let json = ws.plan_apply_output(&tf, &v, "data.cloudflare_sso_connector.this");
         assert_eq!(json["connector"]["value"]["id"], CONNECTOR, "{}", tf.label);
@@ -45,21 +34,7 @@ fn terraform_plans_applies_and_outputs_over_tcp_with_automtls() {
 
         // Every provider process Terraform started listened on a loopback
         // port with mTLS, so that is what Terraform dialled.
-        let log = std::fs::read_to_string(&log).expect("TF_LOG_PATH file");
-        let started: Vec<&str> = log
-            .lines()
-            .filter(|l| l.contains("provider started"))
-            .collect();
-        assert!(!started.is_empty(), "{}: provider log missing", tf.label);
-        for line in &started {
-            assert!(
-                line.contains("network=tcp")
-                    && line.contains("address=127.0.0.1:")
-                    && line.contains("tls=true"),
-                "{}: {line}",
-                tf.label
-            );
-        }
+        ws.assert_served_over("tcp", &tf.label);
     }
 }
 
@@ -183,7 +158,7 @@ fn debug_mode_serves_tcp_for_terraform_to_attach_until_ctrl_c() {
             .expect("remove the provider from dev_overrides");
         ws.set_env("TF_REATTACH_PROVIDERS", &reattach);
         let mut args = vec!["plan", "-input=false", "-no-color"];
-        let v = vars(CONNECTOR);
+        let v = connector_vars(CONNECTOR);
         args.extend(v.iter().map(String::as_str));
         let plan = ws.run(tf, &args);
         let (out, err) = text(&plan);
