@@ -3,16 +3,20 @@
 //! client certificate, so per-launch certificate generation is counted).
 //!
 //! Run with `cargo bench --bench startup` (release profile). Prints median,
-//! p95, min and max over the launches, with and without TLS. Under
-//! `cargo test` it only makes a few launches, to check it still works.
+//! p95, min and max over the launches, with and without TLS, and with TLS for
+//! the linux_arm64 build under qemu-aarch64 and the windows_amd64 build under
+//! Wine (built by scripts/cross-build.sh when the cross toolchain is there).
+//! Under `cargo test` it only makes a few native launches, to check it still works.
 
 #[path = "../tests/support/mod.rs"]
 mod support;
 
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use support::platforms::Platform;
 use support::plugin_client::{ClientIdentity, COOKIE};
 
 /// Launches per measurement under `cargo bench`; `cargo test` runs a smoke pass of 3.
@@ -25,9 +29,17 @@ fn launches() -> usize {
 }
 
 fn launch(pem: Option<&str>) -> Duration {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"));
+    launch_program(
+        Path::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare")),
+        pem,
+    )
+}
+
+fn launch_program(program: &Path, pem: Option<&str>) -> Duration {
+    let mut command = Command::new(program);
     command
         .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("TF_PLUGIN_MAGIC_COOKIE", COOKIE)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
         .stdin(Stdio::null())
@@ -78,4 +90,27 @@ fn main() {
     let plain: Vec<Duration> = (0..launches).map(|_| launch(None)).collect();
     report("mTLS (PLUGIN_CLIENT_CERT set)", tls);
     report("plaintext", plain);
+    if launches > 3 {
+        emulated(&identity);
+    }
+}
+
+/// Start-up of the cross builds under their emulators, through the same
+/// wrappers the platform tests put in front of Terraform.
+fn emulated(identity: &ClientIdentity) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for platform in [Platform::LinuxArm64, Platform::WindowsAmd64] {
+        let Some(binary) = platform.binary() else {
+            continue;
+        };
+        let wrapper = dir.path().join(platform.name());
+        platform.write_wrapper(&wrapper, &binary);
+        for _ in 0..3 {
+            launch_program(&wrapper, Some(&identity.pem));
+        }
+        let samples = (0..20)
+            .map(|_| launch_program(&wrapper, Some(&identity.pem)))
+            .collect();
+        report(&format!("mTLS, {} emulated", platform.name()), samples);
+    }
 }

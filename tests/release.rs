@@ -273,10 +273,11 @@ fn release_script_refuses_bad_input_and_writes_nothing() {
     let out = utf8(&out_dir);
     for (args, code, needle) in [
         (
-            vec!["--binary", binary, "windows_amd64"],
+            vec!["--binary", binary, "darwin_arm64"],
             2,
-            "cannot build windows_amd64",
+            "cannot build darwin_arm64",
         ),
+        (vec!["--native", "windows_amd64"], 2, "--native builds only"),
         (
             vec!["--binary", binary, "linux-amd64"],
             2,

@@ -6,14 +6,16 @@
 mod support;
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{client_tls, connect, ClientIdentity, ProviderProcess};
+use support::plugin_client::{
+    client_tls, connect, open, ClientIdentity, PluginAddr, ProviderProcess,
+};
 use support::terraform::{text, Terraform, Workspace};
 use support::values::{
     connector_config, connector_type, dynamic, json, loose_object, object, provider_config,
@@ -57,10 +59,10 @@ enum Outcome {
 
 /// Connects with `tls` (plaintext h2c when `None`) and calls GetProviderSchema.
 /// Hanging instead of answering or refusing fails the test.
-async fn attempt(socket: &Path, tls: Option<Arc<rustls::ClientConfig>>) -> Outcome {
-    let socket = socket.to_path_buf();
+async fn attempt(addr: &PluginAddr, tls: Option<Arc<rustls::ClientConfig>>) -> Outcome {
+    let addr = addr.clone();
     let call = async move {
-        let channel = match connect(socket, tls).await {
+        let channel = match connect(addr, tls).await {
             Ok(channel) => channel,
             Err(e) => return Outcome::Refused(format!("connect: {e}")),
         };
@@ -190,7 +192,7 @@ async fn terraforms_certificate_is_accepted_with_tls13_and_alpn_h2() {
     );
     drop(tls);
     match attempt(
-        &provider.handshake.socket,
+        &provider.handshake.addr,
         Some(client_tls(Some(identity), &server_cert)),
     )
     .await
@@ -202,13 +204,27 @@ async fn terraforms_certificate_is_accepted_with_tls13_and_alpn_h2() {
 
 #[tokio::test]
 async fn every_other_client_is_refused_and_the_provider_keeps_serving() {
-    let mut provider = ProviderProcess::launch(&[("TF_LOG", "warn")]);
-    let socket = provider.handshake.socket.clone();
+    refuses_every_other_client(&[]).await;
+}
+
+#[tokio::test]
+async fn over_tcp_every_other_client_is_refused_too() {
+    refuses_every_other_client(&[("PLUGIN_TRANSPORT", "tcp")]).await;
+}
+
+/// Launches the provider with `env` (which picks the transport), tries every
+/// kind of client that must be refused, then Terraform's, and checks the
+/// provider's log gives each refusal's reason.
+async fn refuses_every_other_client(env: &[(&str, &str)]) {
+    let mut env = env.to_vec();
+    env.push(("TF_LOG", "warn"));
+    let mut provider = ProviderProcess::launch(&env);
+    let socket = provider.handshake.addr.clone();
     let identity = provider.identity.as_ref().expect("identity");
     let server_cert = provider.handshake.server_cert.clone().expect("server cert");
 
     // A connection that never says anything must not hold up anyone else.
-    let mut idle = UnixStream::connect(&socket).await.expect("idle connection");
+    let mut idle = open(&socket).await.expect("idle connection");
 
     assert_refused(
         attempt(&socket, Some(client_tls(None, &server_cert))).await,
@@ -234,7 +250,7 @@ async fn every_other_client_is_refused_and_the_provider_keeps_serving() {
     assert_refused(attempt(&socket, None).await, "a plaintext h2c client");
 
     // Raw bytes that are not TLS: the connection is closed, not kept open.
-    let mut raw = UnixStream::connect(&socket).await.expect("raw connection");
+    let mut raw = open(&socket).await.expect("raw connection");
     raw.write_all(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .await
         .expect("write");

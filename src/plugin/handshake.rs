@@ -1,9 +1,7 @@
-//! The go-plugin launch contract: the magic cookie, protocol negotiation, the
-//! private socket directory and the handshake line Terraform reads from stdout.
+//! The go-plugin launch contract: the magic cookie, protocol negotiation and
+//! the handshake line Terraform reads from stdout.
 
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
@@ -71,63 +69,6 @@ pub fn announce(line: &str) -> io::Result<()> {
     out.flush()
 }
 
-/// A private directory (mode 0700) holding the plugin's Unix socket; removed on drop.
-#[derive(Debug)]
-pub struct SocketDir {
-    dir: PathBuf,
-}
-
-impl SocketDir {
-    /// Creates the directory under `PLUGIN_UNIX_SOCKET_DIR`, else `TMPDIR`, else `/tmp`.
-    pub fn create() -> io::Result<Self> {
-        let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(std::env::temp_dir);
-        Self::create_in(&base)
-    }
-
-    /// Creates the directory under `base`.
-    pub fn create_in(base: &Path) -> io::Result<Self> {
-        use std::os::unix::fs::DirBuilderExt;
-        let seed = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.subsec_nanos())
-            .unwrap_or(0);
-        let pid = std::process::id();
-        let mut last_error = None;
-        for attempt in 0..16u32 {
-            let dir = base.join(format!(
-                "plugin{pid}-{:x}",
-                seed.wrapping_add(attempt.wrapping_mul(7919))
-            ));
-            match std::fs::DirBuilder::new().mode(0o700).create(&dir) {
-                Ok(()) => return Ok(Self { dir }),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => last_error = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last_error.unwrap_or_else(|| io::Error::other("could not create a socket directory")))
-    }
-
-    /// The socket's path inside the directory.
-    pub fn socket_path(&self) -> PathBuf {
-        self.dir.join("plugin.sock")
-    }
-
-    /// The directory itself.
-    pub fn path(&self) -> &Path {
-        &self.dir
-    }
-}
-
-impl Drop for SocketDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(self.socket_path());
-        let _ = std::fs::remove_dir(&self.dir);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -162,21 +103,9 @@ mod tests {
         let line = handshake_line(6, "unix", "/s", Some(&[1, 2, 3, 4]));
         assert_eq!(line, "1|6|unix|/s|grpc|AQIDBA\n");
         assert!(!line.contains('='));
-    }
-
-    #[test]
-    fn socket_dir_is_private_and_removed_on_drop() {
-        use std::os::unix::fs::PermissionsExt;
-        let base = std::env::temp_dir();
-        let dir = SocketDir::create_in(&base).expect("create socket dir");
-        let path = dir.path().to_path_buf();
-        let mode = std::fs::metadata(&path)
-            .expect("metadata")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o700);
-        std::fs::write(dir.socket_path(), b"x").expect("write");
-        drop(dir);
-        assert!(!path.exists());
+        assert_eq!(
+            handshake_line(5, "tcp", "127.0.0.1:10042", None),
+            "1|5|tcp|127.0.0.1:10042|grpc|\n"
+        );
     }
 }

@@ -8,6 +8,7 @@ pub mod cty;
 pub mod diagnostics;
 pub mod docs;
 pub mod handshake;
+pub mod listen;
 pub mod logging;
 pub mod model;
 pub mod panics;
@@ -17,6 +18,9 @@ pub mod provider;
 pub mod schema;
 pub mod server;
 pub mod service;
+pub mod signals;
+#[cfg(unix)]
+pub mod socket_dir;
 pub mod tls;
 pub mod transport;
 pub mod v5;

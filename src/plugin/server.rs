@@ -1,29 +1,27 @@
-//! Runs a provider as a Terraform plugin: checks the launch contract, binds
-//! the private socket, sets up AutoMTLS, serves gRPC (protocol 5 or 6, the
+//! Runs a provider as a Terraform plugin: checks the launch contract, listens
+//! on a private Unix socket or a loopback TCP port, sets up AutoMTLS, serves gRPC (protocol 5 or 6, the
 //! highest both sides speak) and exits cleanly when Terraform asks it to.
 //! Debug mode serves the same provider without Terraform: plaintext, with the
 //! `TF_REATTACH_PROVIDERS` value to attach Terraform printed on stdout, until
 //! Ctrl-C.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Map, Value as Json};
-use tokio::net::UnixListener;
-use tokio::signal::unix::{signal, SignalKind};
 use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 
-use crate::plugin::handshake::{self, SocketDir};
+use crate::plugin::handshake;
+use crate::plugin::listen::{self, Network};
 use crate::plugin::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
 use crate::plugin::proto::plugin::Empty;
 use crate::plugin::provider::Provider;
 use crate::plugin::service::ProviderService;
 use crate::plugin::tls::{AutoMtls, CLIENT_CERT_ENV};
-use crate::plugin::{logging, panics, transport, v5, v6};
+use crate::plugin::{logging, panics, signals, transport, v5, v6};
 
 /// Largest gRPC message accepted or sent, as terraform-plugin-go allows.
 pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
@@ -39,10 +37,10 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
 
 /// How the process was started, which decides TLS, signals and what goes to stdout.
 enum Launch {
-    /// By Terraform: handshake line, AutoMTLS, SIGINT ignored, exit on Shutdown.
+    /// By Terraform: handshake line, AutoMTLS, interrupts ignored, exit on Shutdown.
     Terraform,
-    /// By hand with `--debug`: plaintext, reattach banner, exit on SIGINT or
-    /// SIGTERM, Shutdown ignored so several Terraform commands can attach in turn.
+    /// By hand with `--debug`: plaintext, reattach banner, exit on Ctrl-C
+    /// (SIGINT) or SIGTERM, Shutdown ignored so several Terraform commands can attach in turn.
     Debug {
         /// The provider's source address, the key Terraform looks up in `TF_REATTACH_PROVIDERS`.
         provider_address: String,
@@ -97,7 +95,7 @@ fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
 async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let debug_mode = matches!(launch, Launch::Debug { .. });
     let shutdown = CancellationToken::new();
-    watch_signals(shutdown.clone(), debug_mode)?;
+    signals::watch(shutdown.clone(), debug_mode)?;
 
     let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
     let protocol = handshake::negotiate(offered.as_deref(), SUPPORTED_PROTOCOLS)
@@ -110,12 +108,7 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         _ => None,
     };
 
-    let dir = SocketDir::create()
-        .map_err(|e| format!("could not create the plugin socket directory: {e}"))?;
-    let socket = dir.socket_path();
-    let listener = UnixListener::bind(&socket)
-        .map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
-    restrict_to_owner(&socket)?;
+    let (listener, endpoint) = listen::bind().await?;
 
     let service = Arc::new(ProviderService::new(provider));
     let router = router(
@@ -130,19 +123,24 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let announcement = match &launch {
         Launch::Terraform => handshake::handshake_line(
             protocol,
-            "unix",
-            &socket.to_string_lossy(),
+            endpoint.network.name(),
+            &endpoint.address,
             tls.as_ref().map(|t| t.server_cert_der.as_slice()),
         ),
-        Launch::Debug { provider_address } => {
-            debug_banner(provider_address, protocol, std::process::id(), &socket)
-        }
+        Launch::Debug { provider_address } => debug_banner(
+            provider_address,
+            protocol,
+            std::process::id(),
+            endpoint.network,
+            &endpoint.address,
+        ),
     };
     handshake::announce(&announcement).map_err(|e| format!("could not write to stdout: {e}"))?;
     tracing::info!(
         protocol,
         pid = std::process::id(),
-        socket = %socket.display(),
+        network = endpoint.network.name(),
+        address = %endpoint.address,
         tls = tls.is_some(),
         debug_mode,
         "provider started"
@@ -159,13 +157,20 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
     }
     tracing::info!("provider stopped");
-    drop(dir);
+    drop(endpoint);
     Ok(())
 }
 
 /// The debug-mode banner: [`DEBUG_BANNER`], then the `TF_REATTACH_PROVIDERS`
-/// assignment to paste into a shell, pointing at `socket` over plaintext.
-pub fn debug_banner(provider_address: &str, protocol: u32, pid: u32, socket: &Path) -> String {
+/// assignment to paste into a shell, pointing at `address` (a socket path or
+/// `127.0.0.1:PORT`, as `network` says) over plaintext.
+pub fn debug_banner(
+    provider_address: &str,
+    protocol: u32,
+    pid: u32,
+    network: Network,
+    address: &str,
+) -> String {
     let mut providers = Map::new();
     providers.insert(
         provider_address.to_string(),
@@ -174,7 +179,7 @@ pub fn debug_banner(provider_address: &str, protocol: u32, pid: u32, socket: &Pa
             "ProtocolVersion": protocol,
             "Pid": pid,
             "Test": true,
-            "Addr": { "Network": "unix", "String": socket.to_string_lossy() },
+            "Addr": { "Network": network.name(), "String": address },
         }),
     );
     format!(
@@ -220,14 +225,6 @@ pub async fn router<P: Provider>(
     }
 }
 
-/// Makes the socket itself owner-only (0600), a second layer behind its
-/// private directory whatever the process umask.
-fn restrict_to_owner(socket: &std::path::Path) -> Result<(), String> {
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("could not restrict {}: {e}", socket.display()))
-}
-
 /// Keeps glibc's allocator to one arena. By default every thread that
 /// allocates gets an arena of its own, each holding freed memory back; a
 /// provider does little allocation and its peak RSS matters more (Terraform
@@ -239,36 +236,6 @@ fn limit_malloc_arenas() {
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 1);
     }
-}
-
-/// SIGTERM shuts down cleanly. SIGINT is ignored for the life of a process
-/// Terraform launched (Terraform sends StopProvider instead); in debug mode it
-/// is the way to stop.
-fn watch_signals(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
-    let mut interrupts =
-        signal(SignalKind::interrupt()).map_err(|e| format!("could not handle SIGINT: {e}"))?;
-    let mut terminates =
-        signal(SignalKind::terminate()).map_err(|e| format!("could not handle SIGTERM: {e}"))?;
-    tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                Some(()) = interrupts.recv() => {
-                    if stop_on_interrupt {
-                        tracing::info!("SIGINT received, shutting down");
-                        shutdown.cancel();
-                    } else {
-                        tracing::debug!("ignoring SIGINT; Terraform stops providers with StopProvider");
-                    }
-                }
-                Some(()) = terminates.recv() => {
-                    tracing::info!("SIGTERM received, shutting down");
-                    shutdown.cancel();
-                }
-                else => return,
-            }
-        }
-    });
-    Ok(())
 }
 
 /// go-plugin's controller: Terraform calls Shutdown when it is done with the process.
@@ -294,14 +261,8 @@ impl GrpcController for Controller {
 mod tests {
     use super::*;
 
-    #[test]
-    fn debug_banner_holds_a_reattach_value_terraform_reads() {
-        let banner = debug_banner(
-            "registry.terraform.io/example/example",
-            6,
-            4242,
-            Path::new("/tmp/plugin1/plugin.sock"),
-        );
+    /// The `TF_REATTACH_PROVIDERS` entry a banner holds for the example address.
+    fn reattach_entry(banner: &str) -> Json {
         assert!(banner.starts_with(DEBUG_BANNER));
         let line = banner
             .lines()
@@ -310,12 +271,40 @@ mod tests {
             .expect("assignment line");
         let json: Json =
             serde_json::from_str(line.trim_matches('\'')).expect("reattach value is JSON");
-        let entry = &json["registry.terraform.io/example/example"];
+        let entry = json["registry.terraform.io/example/example"].clone();
         assert_eq!(entry["Protocol"], "grpc");
         assert_eq!(entry["ProtocolVersion"], 6);
         assert_eq!(entry["Pid"], 4242);
         assert_eq!(entry["Test"], true);
+        entry
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn debug_banner_holds_a_reattach_value_terraform_reads() {
+        let banner = debug_banner(
+            "registry.terraform.io/example/example",
+            6,
+            4242,
+            Network::Unix,
+            "/tmp/plugin1/plugin.sock",
+        );
+        let entry = reattach_entry(&banner);
         assert_eq!(entry["Addr"]["Network"], "unix");
         assert_eq!(entry["Addr"]["String"], "/tmp/plugin1/plugin.sock");
+    }
+
+    #[test]
+    fn debug_banner_over_tcp_names_the_loopback_port() {
+        let banner = debug_banner(
+            "registry.terraform.io/example/example",
+            6,
+            4242,
+            Network::Tcp,
+            "127.0.0.1:10042",
+        );
+        let entry = reattach_entry(&banner);
+        assert_eq!(entry["Addr"]["Network"], "tcp");
+        assert_eq!(entry["Addr"]["String"], "127.0.0.1:10042");
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod fake_api;
 pub mod mirror;
+pub mod platforms;
 pub mod plugin_client;
 pub mod provider_log;
 pub mod terraform;

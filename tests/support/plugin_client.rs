@@ -1,6 +1,6 @@
 //! Launches the provider exactly as Terraform does (magic cookie, protocol
 //! versions, a P-521 CA:TRUE client certificate) and connects to it over the
-//! announced Unix socket with mutual TLS and ALPN h2.
+//! announced Unix socket or loopback TCP port with mutual TLS and ALPN h2.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -11,7 +11,7 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use tokio::net::UnixStream;
+use tokio::net::{TcpStream, UnixStream};
 use tokio_rustls::TlsConnector;
 use tonic::transport::{Channel, Endpoint};
 
@@ -65,6 +65,32 @@ impl ClientIdentity {
     }
 }
 
+/// Where a provider listens, as its handshake line or reattach value says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginAddr {
+    /// A Unix socket's path.
+    Unix(PathBuf),
+    /// A TCP `host:port`.
+    Tcp(String),
+}
+
+impl From<PathBuf> for PluginAddr {
+    fn from(socket: PathBuf) -> Self {
+        PluginAddr::Unix(socket)
+    }
+}
+
+impl PluginAddr {
+    /// The address from a go-plugin network name (`unix` or `tcp`) and address.
+    pub fn parse(network: &str, address: &str) -> Self {
+        match network {
+            "unix" => PluginAddr::Unix(PathBuf::from(address)),
+            "tcp" => PluginAddr::Tcp(address.to_string()),
+            other => panic!("unknown network {other:?} for {address:?}"),
+        }
+    }
+}
+
 /// The parsed handshake line.
 #[derive(Debug, Clone)]
 pub struct Handshake {
@@ -72,7 +98,9 @@ pub struct Handshake {
     pub line: String,
     /// The negotiated protocol version.
     pub protocol: u32,
-    /// The socket path.
+    /// Where the provider listens.
+    pub addr: PluginAddr,
+    /// The socket path (the address as a path, meaningful for `unix`).
     pub socket: PathBuf,
     /// The server certificate, when TLS is on.
     pub server_cert: Option<Vec<u8>>,
@@ -129,12 +157,13 @@ impl ProviderProcess {
 
     /// Connects a gRPC channel the way Terraform does.
     pub async fn channel(&self) -> Channel {
-        let socket = self.handshake.socket.clone();
         let tls = match (&self.identity, &self.handshake.server_cert) {
             (Some(identity), Some(server_cert)) => Some(client_tls(Some(identity), server_cert)),
             _ => None,
         };
-        connect(socket, tls).await.expect("connect to provider")
+        connect(self.handshake.addr.clone(), tls)
+            .await
+            .expect("connect to provider")
     }
 
     /// The process id.
@@ -190,7 +219,17 @@ pub fn parse_handshake(line: &str) -> Handshake {
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "handshake must have 6 fields: {line:?}");
     assert_eq!(fields[0], "1", "core version: {line:?}");
-    assert_eq!(fields[2], "unix", "network: {line:?}");
+    assert!(
+        fields[2] == "unix" || fields[2] == "tcp",
+        "network: {line:?}"
+    );
+    if fields[2] == "tcp" {
+        let addr: std::net::SocketAddr = fields[3].parse().expect("tcp address is host:port");
+        assert!(
+            addr.ip().is_loopback(),
+            "tcp address must be loopback: {line:?}"
+        );
+    }
     assert_eq!(fields[4], "grpc", "protocol: {line:?}");
     let server_cert = (!fields[5].is_empty()).then(|| {
         assert!(
@@ -204,6 +243,7 @@ pub fn parse_handshake(line: &str) -> Handshake {
     Handshake {
         line: line.to_string(),
         protocol: fields[1].parse().expect("protocol version"),
+        addr: PluginAddr::parse(fields[2], fields[3]),
         socket: PathBuf::from(fields[3]),
         server_cert,
     }
@@ -236,21 +276,29 @@ pub fn client_tls(
     Arc::new(config)
 }
 
-/// Connects to a Unix socket, with TLS when a configuration is given.
+/// Opens a byte stream to `addr`.
+pub async fn open(addr: &PluginAddr) -> std::io::Result<Box<dyn IoStream>> {
+    Ok(match addr {
+        PluginAddr::Unix(socket) => Box::new(UnixStream::connect(socket).await?),
+        PluginAddr::Tcp(address) => Box::new(TcpStream::connect(address).await?),
+    })
+}
+
+/// Connects to a Unix socket (given as a path) or a TCP address, with TLS
+/// when a configuration is given.
 pub async fn connect(
-    socket: PathBuf,
+    addr: impl Into<PluginAddr>,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Channel, tonic::transport::Error> {
+    let addr = addr.into();
     Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
-            let socket = socket.clone();
+            let addr = addr.clone();
             let tls = tls.clone();
             async move {
-                let stream = UnixStream::connect(&socket).await?;
+                let stream = open(&addr).await?;
                 match tls {
-                    None => {
-                        Ok::<_, std::io::Error>(TokioIo::new(Box::new(stream) as Box<dyn IoStream>))
-                    }
+                    None => Ok::<_, std::io::Error>(TokioIo::new(stream)),
                     Some(config) => {
                         let name = ServerName::try_from("localhost").expect("server name");
                         let tls = TlsConnector::from(config).connect(name, stream).await?;

@@ -225,10 +225,9 @@ impl Workspace {
 /// Calls `run` with `args` followed by `-var account_id=… -var sso_connector_id=…`
 /// for the seeded connector.
 fn with_connector_vars<T>(args: &[&str], run: impl FnOnce(&[&str]) -> T) -> T {
-    let account = format!("account_id={ACCOUNT}");
-    let connector = format!("sso_connector_id={CONNECTOR}");
+    let vars = connector_vars(CONNECTOR);
     let mut all = args.to_vec();
-    all.extend(["-var", &account, "-var", &connector]);
+    all.extend(vars.iter().map(String::as_str));
     run(&all)
 }
 
@@ -320,5 +319,47 @@ impl Workspace {
                 terraform.label
             )
         })
+    }
+}
+
+/// `-var` arguments for the seeded account and `connector`, for
+/// examples/basic and its kin.
+pub fn connector_vars(connector: &str) -> Vec<String> {
+    vec![
+        "-var".to_string(),
+        format!("account_id={ACCOUNT}"),
+        "-var".to_string(),
+        format!("sso_connector_id={connector}"),
+    ]
+}
+
+impl Workspace {
+    /// Sends Terraform's debug log, the provider's lines among it, to
+    /// `terraform.log` in the work directory for [`assert_served_over`].
+    pub fn log_debug_to_file(&mut self) {
+        let log = self.path("terraform.log");
+        self.set_env("TF_LOG", "debug");
+        self.set_env("TF_LOG_PATH", &log.display().to_string());
+    }
+
+    /// Asserts that every provider process Terraform started in this
+    /// workspace (as logged by [`Workspace::log_debug_to_file`]) listened on
+    /// `network` (`unix` or `tcp`) with AutoMTLS, and that there was one.
+    pub fn assert_served_over(&self, network: &str, label: &str) {
+        let log = std::fs::read_to_string(self.path("terraform.log")).expect("TF_LOG_PATH file");
+        let started: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("provider started"))
+            .collect();
+        assert!(!started.is_empty(), "{label}: no provider start logged");
+        for line in started {
+            assert!(
+                line.contains(&format!("network={network}")) && line.contains("tls=true"),
+                "{label}: {line}"
+            );
+            if network == "tcp" {
+                assert!(line.contains("address=127.0.0.1:"), "{label}: {line}");
+            }
+        }
     }
 }
