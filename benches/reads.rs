@@ -16,9 +16,9 @@ use std::time::{Duration, Instant};
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
 use support::plugin_client::ProviderProcess;
 use support::values::{provider_config, read_request};
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::Value;
 use tokio::sync::Mutex;
 
 const IDS: usize = 40_000;

@@ -26,14 +26,14 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some(_) if args.iter().any(|a| is_flag(a, "debug")) => match debug_address(&args) {
-            Ok(address) => tfcf::plugin::server::serve_debug(CloudflareProvider, &address),
+            Ok(address) => tfcf::plugin::serve_debug(CloudflareProvider, &address),
             Err(message) => usage_error(&message),
         },
         Some(other) if other.starts_with("--address") || other.starts_with("-address") => {
             usage_error("--address goes with --debug")
         }
         Some(other) => usage_error(&format!("unknown argument {other:?}")),
-        None => tfcf::plugin::server::serve(CloudflareProvider, NAME),
+        None => tfcf::plugin::serve(CloudflareProvider, NAME),
     }
 }
 

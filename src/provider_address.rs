@@ -4,7 +4,7 @@
 //! form Terraform uses. The rules are those `scripts/install.sh --source` checks.
 
 /// Checks `address` and returns it, or says what is wrong and how to write it.
-pub fn parse(address: &str) -> Result<String, String> {
+pub(crate) fn parse(address: &str) -> Result<String, String> {
     let parts: Vec<&str> = address.split('/').collect();
     let [host, namespace, type_name] = parts.as_slice() else {
         let mut message = format!(

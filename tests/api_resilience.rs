@@ -13,12 +13,12 @@ use support::plugin_client::{configure, ProviderProcess};
 use support::terraform::{text, Terraform, Workspace};
 use support::values::{dynamic, object, read_request, state};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
-use tfcf::plugin::cty::Type;
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::model::TfObject;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
-use tfcf::plugin::schema::Schema;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::Schema;
+use tfcf::plugin::TfObject;
+use tfcf::plugin::Type;
+use tfcf::plugin::Value;
 
 type Client = ProviderClient<tonic::transport::Channel>;
 

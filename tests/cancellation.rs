@@ -14,8 +14,8 @@ use support::plugin_client::{configure, ProviderProcess};
 use support::provider_log;
 use support::terraform::{processes_with_env, Terraform, Workspace};
 use support::values;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 

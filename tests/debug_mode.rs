@@ -15,10 +15,10 @@ use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use support::plugin_client::connect;
 use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
-use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
-use tfcf::plugin::proto::plugin::Empty;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
+use tfcf::plugin::wire::plugin::Empty;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 

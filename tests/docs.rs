@@ -13,7 +13,7 @@ mod support;
 use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use tfcf::cloudflare::CloudflareProvider;
 use tfcf::plugin::docs::{self, PageKind, SCHEMA_BEGIN, SCHEMA_END};
-use tfcf::plugin::provider::Provider;
+use tfcf::plugin::Provider;
 
 type TestResult = Result<(), Box<dyn Error>>;
 

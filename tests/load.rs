@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
 use support::plugin_client::{configure, ProviderProcess};
 use support::values::{connector_type, read_request, state};
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::Value;
 use tokio::task::JoinSet;
 use tonic::transport::Channel;
 

@@ -12,9 +12,9 @@ use support::plugin_client::{configure, ProviderProcess};
 use support::provider_log;
 use support::terraform::{text, Terraform, Workspace};
 use support::values;
-use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
-use tfcf::plugin::proto::plugin::Empty;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
+use tfcf::plugin::wire::plugin::Empty;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 const MODULE: &str = "provider.terraform-provider-cloudflare";

@@ -11,9 +11,9 @@ use support::plugin_client::{client_tls, configure, connect, ClientIdentity, Pro
 use support::values::{
     connector_config, connector_type, provider_config, raw, read_request, state,
 };
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::proto::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
+use tfcf::plugin::Value;
 
 const DATA_SOURCE: &str = "cloudflare_sso_connector";
 
@@ -559,12 +559,12 @@ async fn health_reports_plugin_serving() {
 
 #[tokio::test]
 async fn shutdown_stops_the_process_and_removes_the_socket() {
-    use tfcf::plugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+    use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
     let mut provider = ProviderProcess::launch(&[]);
     let socket = provider.handshake.socket.clone();
     let mut controller = GrpcControllerClient::new(provider.channel().await);
     controller
-        .shutdown(tfcf::plugin::proto::plugin::Empty {})
+        .shutdown(tfcf::plugin::wire::plugin::Empty {})
         .await
         .expect("Shutdown");
     let deadline = Instant::now() + Duration::from_secs(5);

@@ -10,17 +10,17 @@ use support::plugin_client::ProviderProcess;
 use support::provider_log;
 use support::terraform::{Terraform, Workspace};
 use support::values;
-use tfcf::plugin::codec::msgpack;
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::proto::tfplugin5 as pb;
-use tfcf::plugin::proto::tfplugin5::provider_client::ProviderClient;
-use tfcf::plugin::proto::tfplugin5::provisioner_client::ProvisionerClient;
+use tfcf::plugin::wire::msgpack;
+use tfcf::plugin::wire::tfplugin5 as pb;
+use tfcf::plugin::wire::tfplugin5::provider_client::ProviderClient;
+use tfcf::plugin::wire::tfplugin5::provisioner_client::ProvisionerClient;
+use tfcf::plugin::Value;
 use tonic::transport::Channel;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 const DATA_SOURCE: &str = "cloudflare_sso_connector";
 
-fn v5(value: tfcf::plugin::proto::tfplugin6::DynamicValue) -> pb::DynamicValue {
+fn v5(value: tfcf::plugin::wire::tfplugin6::DynamicValue) -> pb::DynamicValue {
     pb::DynamicValue {
         msgpack: value.msgpack,
         json: value.json,

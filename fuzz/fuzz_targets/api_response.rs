@@ -10,9 +10,9 @@ use libfuzzer_sys::fuzz_target;
 use tfcf::cloudflare::envelope;
 use tfcf::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes, SsoConnector};
 use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::model::{TfObject, TfValue};
-use tfcf::plugin::schema::Schema;
+use tfcf::plugin::Value;
+use tfcf::plugin::{TfObject, TfValue};
+use tfcf::plugin::Schema;
 use tfcf_fuzz::check_value;
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";

@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tfcf::plugin::codec::json;
-use tfcf::plugin::cty::Type;
+use tfcf::plugin::wire::json;
+use tfcf::plugin::Type;
 use tfcf_fuzz::{check_json_grammar, check_value, is_json_syntax_error, value_types};
 
 static TYPES: OnceLock<Vec<Type>> = OnceLock::new();

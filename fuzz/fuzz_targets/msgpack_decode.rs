@@ -8,8 +8,8 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tfcf::plugin::codec::msgpack;
-use tfcf::plugin::cty::Type;
+use tfcf::plugin::wire::msgpack;
+use tfcf::plugin::Type;
 use tfcf_fuzz::{check_msgpack_grammar, check_value, value_types};
 
 static TYPES: OnceLock<Vec<Type>> = OnceLock::new();

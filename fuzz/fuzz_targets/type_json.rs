@@ -6,7 +6,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tfcf::plugin::cty::Type;
+use tfcf::plugin::Type;
 use tfcf_fuzz::{check_json_grammar, is_json_syntax_error};
 
 fuzz_target!(|data: &[u8]| {

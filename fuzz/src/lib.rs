@@ -5,11 +5,11 @@
 
 use tfcf::cloudflare::config::ProviderConfig;
 use tfcf::cloudflare::sso_connector::SsoConnector;
-use tfcf::plugin::codec::msgpack;
-use tfcf::plugin::cty::Type;
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::model::TfObject;
-use tfcf::plugin::schema::Schema;
+use tfcf::plugin::wire::msgpack;
+use tfcf::plugin::Type;
+use tfcf::plugin::Value;
+use tfcf::plugin::TfObject;
+use tfcf::plugin::Schema;
 
 /// The types the value decoders are exercised against: `dynamic` (so the input
 /// chooses its own type), the provider's real schemas, and synthetic types

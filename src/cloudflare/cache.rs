@@ -91,7 +91,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+    use crate::plugin::{Diagnostic, Diagnostics};
 
     fn mismatch() -> Diagnostics {
         Diagnostic::error("mismatch", "another type").into()

@@ -25,8 +25,8 @@ use crate::cloudflare::failure::{self, Origin};
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::throttle::{Throttle, Ticket, Waited};
-use crate::plugin::diagnostics::{self, Diagnostic, Diagnostics};
-use crate::plugin::path::AttributePath;
+use crate::plugin::AttributePath;
+use crate::plugin::{report, Diagnostic, Diagnostics};
 
 /// Largest response body read before giving up.
 pub const MAX_BODY_BYTES: usize = 10 << 20;
@@ -226,7 +226,7 @@ impl ApiClient {
         // this read waited for it only as long as it waited at all.
         let waited = response.waited.duration.min(started.elapsed());
         if waited > WARN_WAIT {
-            diagnostics::report(failure::budget_wait(
+            report(failure::budget_wait(
                 waited,
                 response.waited.at_start.as_ref(),
                 context,

@@ -9,12 +9,12 @@ use crate::cloudflare::env::Env;
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
-use crate::plugin::cty::Value;
-use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::model::{ConfigValue, TfObject};
-use crate::plugin::path::AttributePath;
-use crate::plugin::schema::{Schema, StringRule};
-use crate::tf_object;
+use crate::plugin::tf_object;
+use crate::plugin::AttributePath;
+use crate::plugin::Value;
+use crate::plugin::{ConfigValue, TfObject};
+use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{Schema, StringRule};
 
 /// Default API endpoint.
 pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
@@ -613,7 +613,7 @@ mod tests {
 
     use super::*;
     use crate::cloudflare::env::MapEnv;
-    use crate::plugin::model::TfObject;
+    use crate::plugin::TfObject;
 
     fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
         MapEnv::of(pairs)
@@ -884,7 +884,7 @@ mod tests {
 
     #[test]
     fn out_of_range_settings_fail_validation_at_their_attribute() {
-        let schema = crate::plugin::schema::Schema::new("", ProviderConfig::attributes());
+        let schema = crate::plugin::Schema::new("", ProviderConfig::attributes());
         for (name, bad) in [
             ("max_retries", Value::from(21_i64)),
             ("max_retries", Value::from(1.5)),

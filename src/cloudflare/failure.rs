@@ -13,8 +13,8 @@ use crate::cloudflare::budget::Snapshot;
 use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES};
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{ApiMessage, ShownBody};
-use crate::plugin::diagnostics::Diagnostic;
-use crate::plugin::path::AttributePath;
+use crate::plugin::AttributePath;
+use crate::plugin::Diagnostic;
 
 /// What a request is about, so failures can be explained in the user's terms.
 #[derive(Debug, Clone)]
@@ -380,7 +380,7 @@ fn capitalized(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::cloudflare::secret::Secret;
-    use crate::plugin::path::AttributePath;
+    use crate::plugin::AttributePath;
 
     fn context() -> RequestContext {
         RequestContext {

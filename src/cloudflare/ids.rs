@@ -1,7 +1,7 @@
 //! Cloudflare object identifiers: 32 letters and digits, checked at plan time
 //! so a typo fails before any request is made.
 
-use crate::plugin::schema::StringRule;
+use crate::plugin::StringRule;
 
 /// The length of every Cloudflare account and SSO connector identifier.
 pub const ID_LENGTH: usize = 32;

@@ -26,11 +26,11 @@ use async_trait::async_trait;
 use crate::cloudflare::client::ApiClient;
 use crate::cloudflare::config::ProviderConfig;
 use crate::cloudflare::env::ProcessEnv;
-use crate::plugin::cty::Value;
-use crate::plugin::diagnostics::Diagnostics;
-use crate::plugin::model::TfObject;
-use crate::plugin::provider::{ConfigureRequest, DataSources, Provider};
-use crate::plugin::schema::Schema;
+use crate::plugin::Diagnostics;
+use crate::plugin::Schema;
+use crate::plugin::TfObject;
+use crate::plugin::Value;
+use crate::plugin::{ConfigureRequest, DataSources, Provider};
 
 /// The provider's version, as released.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,10 +1,10 @@
 //! The range rules declared next to number attributes, checked at plan time
 //! and reused for the environment variables that stand in for them.
 
-use crate::plugin::cty::Value;
-use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::path::AttributePath;
-use crate::plugin::schema::Validator;
+use crate::plugin::AttributePath;
+use crate::plugin::Validator;
+use crate::plugin::Value;
+use crate::plugin::{Diagnostic, Diagnostics};
 
 /// An inclusive range a number attribute must lie in, optionally whole numbers only.
 #[derive(Debug, Clone, Copy)]

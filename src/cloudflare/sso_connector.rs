@@ -7,10 +7,10 @@ use serde::Deserialize;
 use crate::cloudflare::client::{ApiClient, RequestContext};
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::timestamp;
-use crate::plugin::diagnostics::Diagnostics;
-use crate::plugin::path::AttributePath;
-use crate::plugin::provider::DataSource;
-use crate::tf_object;
+use crate::plugin::tf_object;
+use crate::plugin::AttributePath;
+use crate::plugin::DataSource;
+use crate::plugin::Diagnostics;
 
 tf_object! {
     /// DNS verification of the connector's email domain.
@@ -27,7 +27,7 @@ tf_object! {
 /// definition of them.
 macro_rules! with_connector_attributes {
     ($(#[$meta:meta])* pub struct $name:ident { $($own:tt)* }) => {
-        $crate::tf_object! {
+        $crate::plugin::tf_object! {
             $(#[$meta])*
             pub struct $name {
                 $($own)*
@@ -200,9 +200,9 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::cty::Value;
-    use crate::plugin::model::{TfObject, TfValue};
-    use crate::plugin::schema::{AttributeKind, Mode, Nesting};
+    use crate::plugin::Value;
+    use crate::plugin::{AttributeKind, Mode, Nesting};
+    use crate::plugin::{TfObject, TfValue};
 
     #[test]
     fn schema_matches_the_official_provider() {
@@ -280,7 +280,7 @@ mod tests {
             attrs.insert("sso_connector_id".into(), id);
             Value::Object(attrs)
         };
-        let schema = crate::plugin::schema::Schema::new("", SsoConnector::attributes());
+        let schema = crate::plugin::Schema::new("", SsoConnector::attributes());
         let diags = schema.validate(&config(Value::Null));
         assert_eq!(diags.0[0].summary, "Missing required argument");
         assert_eq!(

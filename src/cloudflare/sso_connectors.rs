@@ -11,9 +11,9 @@ use crate::cloudflare::envelope::ResultInfo;
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::sso_connector::{sso_request, ApiSsoConnector, ConnectorAttributes};
-use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
-use crate::plugin::provider::DataSource;
-use crate::tf_object;
+use crate::plugin::tf_object;
+use crate::plugin::DataSource;
+use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
 pub const DEFAULT_MAX_ITEMS: usize = 1000;
@@ -176,8 +176,8 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::model::TfObject;
-    use crate::plugin::schema::{AttributeKind, Mode, Nesting};
+    use crate::plugin::TfObject;
+    use crate::plugin::{AttributeKind, Mode, Nesting};
 
     fn connectors(ids: std::ops::Range<u32>) -> Vec<ApiSsoConnector> {
         ids.map(|n| ApiSsoConnector {

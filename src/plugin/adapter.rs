@@ -19,11 +19,13 @@ use crate::plugin::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::plugin::panics;
 use crate::plugin::schema::Mode;
 
-mod template;
+pub(crate) mod template;
+pub(crate) mod v5;
+pub(crate) mod v6;
 
 /// The diagnostic for an RPC this provider does not implement (resources,
 /// functions, ...): an error that names the RPC, never a gRPC failure.
-pub fn unsupported(rpc: &str, what: &str) -> Diagnostic {
+pub(super) fn unsupported(rpc: &str, what: &str) -> Diagnostic {
     Diagnostic::error(
         format!("{rpc} is not supported"),
         format!("This provider only serves data sources; it has no {what}. Check that the configuration uses a data block and the right provider."),
@@ -31,7 +33,7 @@ pub fn unsupported(rpc: &str, what: &str) -> Diagnostic {
 }
 
 /// The diagnostic for a handler that panicked: the run can go on, the bug gets reported.
-pub fn panicked(rpc: &str, message: &str) -> Diagnostic {
+pub(super) fn panicked(rpc: &str, message: &str) -> Diagnostic {
     Diagnostic::error(
         "Provider bug",
         format!("The provider failed unexpectedly while handling {rpc} ({message}). It recovered and keeps serving, but this is a bug; please report it with the provider's log (TF_LOG_PROVIDER=debug)."),
@@ -39,7 +41,7 @@ pub fn panicked(rpc: &str, message: &str) -> Diagnostic {
 }
 
 /// The `required`, `optional` and `computed` flags of an attribute, as both protocols spell them.
-pub fn mode_flags(mode: Mode) -> (bool, bool, bool) {
+pub(super) fn mode_flags(mode: Mode) -> (bool, bool, bool) {
     (
         mode == Mode::Required,
         matches!(mode, Mode::Optional | Mode::OptionalComputed),
@@ -49,7 +51,7 @@ pub fn mode_flags(mode: Mode) -> (bool, bool, bool) {
 
 /// A protocol reply that carries diagnostics, so the shared wrapper can log
 /// them and build a reply from a diagnostic when the handler panicked.
-pub trait Reply: Sized + Send {
+pub(super) trait Reply: Sized + Send {
     /// A reply holding nothing but `diagnostics`.
     fn from_diagnostics(diagnostics: Diagnostics) -> Self;
     /// Severity and summary of each diagnostic in the reply.
@@ -58,7 +60,7 @@ pub trait Reply: Sized + Send {
 
 /// Which request is being served, for the log.
 #[derive(Debug, Clone)]
-pub struct Call {
+pub(super) struct Call {
     /// The protocol version, e.g. `6.10`.
     pub protocol: &'static str,
     /// The RPC name as the protocol spells it, e.g. `ReadDataSource`.
@@ -69,7 +71,7 @@ pub struct Call {
 
 impl Call {
     /// A request for `rpc` under protocol `protocol`.
-    pub fn new(protocol: &'static str, rpc: &'static str) -> Self {
+    pub(super) fn new(protocol: &'static str, rpc: &'static str) -> Self {
         Self {
             protocol,
             rpc,
@@ -78,7 +80,7 @@ impl Call {
     }
 
     /// The same request, about data source `type_name`.
-    pub fn data_source(mut self, type_name: &str) -> Self {
+    pub(super) fn data_source(mut self, type_name: &str) -> Self {
         self.data_source = Some(type_name.to_string());
         self
     }
@@ -89,7 +91,7 @@ impl Call {
 /// "Received request" / "Served request" (with `tf_req_duration_ms`) at TRACE
 /// and the reply's diagnostics at DEBUG (WARN for errors), and answers a
 /// panicking handler with an error diagnostic instead of dying.
-pub async fn answer<R: Reply>(
+pub(super) async fn answer<R: Reply>(
     call: Call,
     handler: impl Future<Output = R> + Send,
 ) -> Result<Response<R>, Status> {
@@ -182,10 +184,10 @@ fn request_id() -> String {
 }
 
 /// The boxed stream type of every server-streaming RPC.
-pub type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
+pub(super) type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
 /// Turns an answered single event into the one-event stream a streaming RPC returns.
-pub fn one_event<T: Send + 'static>(
+pub(super) fn one_event<T: Send + 'static>(
     answered: Result<Response<T>, Status>,
 ) -> Result<Response<EventStream<T>>, Status> {
     answered.map(|response| {

@@ -15,7 +15,7 @@ tokio::task_local! {
 }
 
 /// Runs `request`, collecting what code inside it [`report`]s.
-pub async fn collecting<F: Future>(request: F) -> (F::Output, Diagnostics) {
+pub(super) async fn collecting<F: Future>(request: F) -> (F::Output, Diagnostics) {
     REPORTED
         .scope(RefCell::new(Diagnostics::new()), async move {
             let output = request.await;

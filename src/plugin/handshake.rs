@@ -7,20 +7,20 @@ use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 
 /// Environment variable holding the cookie Terraform sets for its plugins.
-pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
+pub(super) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// The cookie's value, shared by protocols 5 and 6.
-pub const MAGIC_COOKIE_VALUE: &str =
+pub(super) const MAGIC_COOKIE_VALUE: &str =
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 /// The go-plugin core protocol version, the first handshake field.
-pub const CORE_PROTOCOL_VERSION: u32 = 1;
+pub(super) const CORE_PROTOCOL_VERSION: u32 = 1;
 
 /// True when the process was launched by Terraform (the cookie matches).
-pub fn launched_by_terraform() -> bool {
+pub(super) fn launched_by_terraform() -> bool {
     std::env::var(MAGIC_COOKIE_KEY).is_ok_and(|v| v == MAGIC_COOKIE_VALUE)
 }
 
 /// The message for someone who runs the binary directly.
-pub fn not_a_command_message(binary: &str) -> String {
+pub(super) fn not_a_command_message(binary: &str) -> String {
     format!(
         "This binary is a plugin. These are not meant to be executed directly.\n\
          Please execute the program that consumes these plugins, which will\n\
@@ -35,7 +35,7 @@ pub fn not_a_command_message(binary: &str) -> String {
 /// (`PLUGIN_PROTOCOL_VERSIONS`, comma-separated, any order) that we support.
 /// With nothing in common, go-plugin reports its lowest version so the client
 /// can print a useful "incompatible API version" error; we do the same.
-pub fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32> {
+pub(super) fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32> {
     let lowest = supported.iter().copied().min()?;
     let Some(offered) = offered.filter(|s| !s.trim().is_empty()) else {
         return supported.iter().copied().max();
@@ -50,7 +50,7 @@ pub fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32> {
 
 /// The handshake line: `CORE|APP|NETWORK|ADDRESS|grpc|CERT`, the certificate as
 /// unpadded standard base64 of its DER (empty without TLS).
-pub fn handshake_line(
+pub(super) fn handshake_line(
     protocol: u32,
     network: &str,
     address: &str,
@@ -63,7 +63,7 @@ pub fn handshake_line(
 }
 
 /// Writes the handshake line as the first bytes on stdout and flushes it.
-pub fn announce(line: &str) -> io::Result<()> {
+pub(super) fn announce(line: &str) -> io::Result<()> {
     let mut out = io::stdout().lock();
     out.write_all(line.as_bytes())?;
     out.flush()

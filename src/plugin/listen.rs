@@ -14,17 +14,17 @@ use crate::plugin::transport::Listener;
 
 /// Environment variable choosing the transport: `unix` (the default on Unix)
 /// or `tcp` (the default, and the only choice, on Windows).
-pub const TRANSPORT_ENV: &str = "PLUGIN_TRANSPORT";
+pub(super) const TRANSPORT_ENV: &str = "PLUGIN_TRANSPORT";
 /// Lowest TCP port to listen on, as go-plugin's client passes it.
-pub const MIN_PORT_ENV: &str = "PLUGIN_MIN_PORT";
+pub(super) const MIN_PORT_ENV: &str = "PLUGIN_MIN_PORT";
 /// Highest TCP port to listen on, as go-plugin's client passes it.
-pub const MAX_PORT_ENV: &str = "PLUGIN_MAX_PORT";
+pub(super) const MAX_PORT_ENV: &str = "PLUGIN_MAX_PORT";
 /// go-plugin's default port range, used when the variables are unset.
-pub const DEFAULT_PORTS: RangeInclusive<u16> = 10000..=25000;
+pub(super) const DEFAULT_PORTS: RangeInclusive<u16> = 10000..=25000;
 
 /// The kind of socket, named as the handshake line and `TF_REATTACH_PROVIDERS` name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Network {
+pub(super) enum Network {
     /// A Unix socket; its address is the socket's path.
     #[cfg(unix)]
     Unix,
@@ -34,7 +34,7 @@ pub enum Network {
 
 impl Network {
     /// The name go-plugin uses: `unix` or `tcp`.
-    pub fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             #[cfg(unix)]
             Network::Unix => "unix",
@@ -44,7 +44,7 @@ impl Network {
 
     /// The transport asked for by `value` (the [`TRANSPORT_ENV`] setting),
     /// the platform's default when it is unset or empty.
-    pub fn choose(value: Option<&str>) -> Result<Network, String> {
+    pub(super) fn choose(value: Option<&str>) -> Result<Network, String> {
         match value.map(str::trim).filter(|v| !v.is_empty()) {
             None => Ok(Self::platform_default()),
             Some(v) if v.eq_ignore_ascii_case("tcp") => Ok(Network::Tcp),
@@ -72,7 +72,10 @@ impl Network {
 
 /// The ports TCP may listen on, from `PLUGIN_MIN_PORT` and `PLUGIN_MAX_PORT`
 /// (each defaulting to go-plugin's bound when unset or empty).
-pub fn port_range(min: Option<&str>, max: Option<&str>) -> Result<RangeInclusive<u16>, String> {
+pub(super) fn port_range(
+    min: Option<&str>,
+    max: Option<&str>,
+) -> Result<RangeInclusive<u16>, String> {
     let min = port(MIN_PORT_ENV, min, *DEFAULT_PORTS.start())?;
     let max = port(MAX_PORT_ENV, max, *DEFAULT_PORTS.end())?;
     if min > max {
@@ -109,7 +112,7 @@ fn quoted(value: &str) -> String {
 
 /// What the server announces and must clean up once it stops.
 #[derive(Debug)]
-pub struct Endpoint {
+pub(super) struct Endpoint {
     /// The socket's kind.
     pub network: Network,
     /// The socket's path, or `127.0.0.1:PORT`.
@@ -121,7 +124,7 @@ pub struct Endpoint {
 
 /// Opens the listener the environment asks for ([`TRANSPORT_ENV`], the port
 /// range, `PLUGIN_UNIX_SOCKET_DIR`); errors say which setting to change.
-pub async fn bind() -> Result<(Listener, Endpoint), String> {
+pub(super) async fn bind() -> Result<(Listener, Endpoint), String> {
     let setting = std::env::var(TRANSPORT_ENV).ok();
     match Network::choose(setting.as_deref())? {
         #[cfg(unix)]
@@ -137,7 +140,7 @@ pub async fn bind() -> Result<(Listener, Endpoint), String> {
 /// Listens on the first free port of `ports` on 127.0.0.1, trying them in
 /// order from a random starting point so plugins started together rarely
 /// race for the same port.
-pub async fn bind_tcp(ports: RangeInclusive<u16>) -> Result<(Listener, Endpoint), String> {
+pub(super) async fn bind_tcp(ports: RangeInclusive<u16>) -> Result<(Listener, Endpoint), String> {
     let first = u32::from(*ports.start());
     let span = u32::from(*ports.end()) - first + 1;
     let offset = fastrand::u32(0..span);

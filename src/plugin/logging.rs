@@ -18,7 +18,10 @@ use tracing_subscriber::Layer;
 
 /// The level requested by the environment: `TF_LOG_PROVIDER_<NAME>`, then
 /// `TF_LOG_PROVIDER`, then `TF_LOG`; off when none is set.
-pub fn level_from_env(provider_name: &str, get: impl Fn(&str) -> Option<String>) -> LevelFilter {
+pub(super) fn level_from_env(
+    provider_name: &str,
+    get: impl Fn(&str) -> Option<String>,
+) -> LevelFilter {
     let specific = format!(
         "TF_LOG_PROVIDER_{}",
         provider_name.to_ascii_uppercase().replace('-', "_")
@@ -41,7 +44,7 @@ pub fn level_from_env(provider_name: &str, get: impl Fn(&str) -> Option<String>)
 
 /// Installs the JSON logger for this process. `own_target` is the crate whose
 /// events are logged at the chosen level; other crates only log warnings and errors.
-pub fn init(provider_name: &str, own_target: &'static str) {
+pub(super) fn init(provider_name: &str, own_target: &'static str) {
     let level = level_from_env(provider_name, |name| std::env::var(name).ok());
     if level == LevelFilter::OFF {
         return;
@@ -110,7 +113,7 @@ fn level_name(level: &Level) -> &'static str {
 }
 
 /// `2006-01-02T15:04:05.000000Z`: the only timestamp layout Terraform parses.
-pub fn timestamp(now: OffsetDateTime) -> String {
+pub(super) fn timestamp(now: OffsetDateTime) -> String {
     let format =
         format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     now.to_offset(time::UtcOffset::UTC)

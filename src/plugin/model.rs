@@ -1,7 +1,7 @@
 //! Typed models: one Rust definition gives both a schema and the conversion of
 //! values to and from it, so the two cannot disagree.
 //!
-//! A model is declared with [`tf_object!`](crate::tf_object): each field's Rust
+//! A model is declared with [`tf_object!`](crate::plugin::tf_object): each field's Rust
 //! type fixes its Terraform type, its doc comment becomes the attribute's
 //! description, and the builder calls after `=>` set its mode, sensitivity and
 //! validators.
@@ -44,7 +44,7 @@ pub trait TfObject: Sized {
 }
 
 /// The attribute kind implied by a Rust type: nested attributes for objects, a plain type otherwise.
-pub fn kind_of<T: TfValue>() -> AttributeKind {
+pub(crate) fn kind_of<T: TfValue>() -> AttributeKind {
     match T::nested() {
         Some((nesting, attributes)) => AttributeKind::Nested {
             nesting,
@@ -55,7 +55,7 @@ pub fn kind_of<T: TfValue>() -> AttributeKind {
 }
 
 /// Joins doc-comment lines into one description.
-pub fn doc_text(lines: &[&str]) -> String {
+pub(crate) fn doc_text(lines: &[&str]) -> String {
     lines
         .iter()
         .map(|l| l.trim())
@@ -283,7 +283,7 @@ impl<T: TfValue> TfValue for Vec<T> {
 }
 
 /// Reads one attribute of an object value for a generated [`TfObject`] impl.
-pub fn field<T: TfValue>(
+pub(crate) fn field<T: TfValue>(
     object: &Value,
     name: &str,
     path: &AttributePath,
@@ -301,7 +301,7 @@ pub fn field<T: TfValue>(
 }
 
 /// Checks that a value is a known object before its fields are read.
-pub fn expect_object(value: &Value, path: &AttributePath) -> Result<(), Diagnostics> {
+pub(crate) fn expect_object(value: &Value, path: &AttributePath) -> Result<(), Diagnostics> {
     match value {
         Value::Object(_) => Ok(()),
         other => Err(mismatch(path, "an object", other)),
@@ -321,7 +321,6 @@ pub fn expect_object(value: &Value, path: &AttributePath) -> Result<(), Diagnost
 ///     }
 /// }
 /// ```
-#[macro_export]
 macro_rules! tf_object {
     (
         $(#[$meta:meta])*
@@ -336,42 +335,42 @@ macro_rules! tf_object {
         $vis struct $name {
             $(
                 $(#[doc = $doc])*
-                pub $field: $ty,
+                $vis $field: $ty,
             )*
         }
 
-        impl $crate::plugin::model::TfObject for $name {
-            fn attributes() -> Vec<$crate::plugin::schema::Attribute> {
+        impl $crate::plugin::TfObject for $name {
+            fn attributes() -> Vec<$crate::plugin::Attribute> {
                 vec![$(
-                    $crate::plugin::schema::Attribute::new(
+                    $crate::plugin::Attribute::new(
                         stringify!($field),
-                        $crate::plugin::model::kind_of::<$ty>(),
+                        $crate::plugin::kind_of::<$ty>(),
                     )
-                    .describe($crate::plugin::model::doc_text(&[$($doc),*]))
+                    .describe($crate::plugin::doc_text(&[$($doc),*]))
                     .$mode()
                     $( .$method($($arg),*) )*
                 ),*]
             }
 
-            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::cty::Value> {
+            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::Value> {
                 let mut out = ::std::collections::BTreeMap::new();
                 $(
                     out.insert(
                         stringify!($field).to_string(),
-                        $crate::plugin::model::TfValue::to_value(&self.$field),
+                        $crate::plugin::TfValue::to_value(&self.$field),
                     );
                 )*
                 out
             }
 
             fn from_attributes(
-                value: &$crate::plugin::cty::Value,
-                path: &$crate::plugin::path::AttributePath,
-            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
-                $crate::plugin::model::expect_object(value, path)?;
-                let mut diags = $crate::plugin::diagnostics::Diagnostics::new();
+                value: &$crate::plugin::Value,
+                path: &$crate::plugin::AttributePath,
+            ) -> Result<Self, $crate::plugin::Diagnostics> {
+                $crate::plugin::expect_object(value, path)?;
+                let mut diags = $crate::plugin::Diagnostics::new();
                 $(
-                    let $field = $crate::plugin::model::field::<$ty>(value, stringify!($field), path, &mut diags);
+                    let $field = $crate::plugin::field::<$ty>(value, stringify!($field), path, &mut diags);
                 )*
                 match ($($field,)*) {
                     ($(Some($field),)*) if !diags.has_errors() => Ok(Self { $($field),* }),
@@ -380,34 +379,36 @@ macro_rules! tf_object {
             }
         }
 
-        impl $crate::plugin::model::TfValue for $name {
-            fn tf_type() -> $crate::plugin::cty::Type {
-                $crate::plugin::cty::Type::object(
-                    <Self as $crate::plugin::model::TfObject>::attributes()
+        impl $crate::plugin::TfValue for $name {
+            fn tf_type() -> $crate::plugin::Type {
+                $crate::plugin::Type::object(
+                    <Self as $crate::plugin::TfObject>::attributes()
                         .iter()
                         .map(|a| (a.name.clone(), a.value_type())),
                 )
             }
 
-            fn nested() -> Option<($crate::plugin::schema::Nesting, Vec<$crate::plugin::schema::Attribute>)> {
+            fn nested() -> Option<($crate::plugin::Nesting, Vec<$crate::plugin::Attribute>)> {
                 Some((
-                    $crate::plugin::schema::Nesting::Single,
-                    <Self as $crate::plugin::model::TfObject>::attributes(),
+                    $crate::plugin::Nesting::Single,
+                    <Self as $crate::plugin::TfObject>::attributes(),
                 ))
             }
 
-            fn to_value(&self) -> $crate::plugin::cty::Value {
-                $crate::plugin::cty::Value::Object(
-                    <Self as $crate::plugin::model::TfObject>::to_attributes(self),
+            fn to_value(&self) -> $crate::plugin::Value {
+                $crate::plugin::Value::Object(
+                    <Self as $crate::plugin::TfObject>::to_attributes(self),
                 )
             }
 
             fn from_value(
-                value: &$crate::plugin::cty::Value,
-                path: &$crate::plugin::path::AttributePath,
-            ) -> Result<Self, $crate::plugin::diagnostics::Diagnostics> {
-                <Self as $crate::plugin::model::TfObject>::from_attributes(value, path)
+                value: &$crate::plugin::Value,
+                path: &$crate::plugin::AttributePath,
+            ) -> Result<Self, $crate::plugin::Diagnostics> {
+                <Self as $crate::plugin::TfObject>::from_attributes(value, path)
             }
         }
     };
 }
+
+pub(crate) use tf_object;

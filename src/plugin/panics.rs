@@ -19,7 +19,7 @@ thread_local! {
 /// Installs the process-wide panic hook. Uncaught panics are written raw for
 /// Terraform's crash capture; caught ones go to the structured log instead, so
 /// a recovered handler does not look like a crash in Terraform's log.
-pub fn install_hook() {
+pub(super) fn install_hook() {
     std::panic::set_hook(Box::new(|info| {
         let backtrace = std::backtrace::Backtrace::force_capture();
         if CATCHING.with(Cell::get) > 0 {
@@ -31,12 +31,12 @@ pub fn install_hook() {
 }
 
 /// A future whose panics are caught: resolves to `Err(message)` instead of unwinding.
-pub struct CatchPanic<'a, T> {
+pub(super) struct CatchPanic<'a, T> {
     inner: Option<Pin<Box<dyn Future<Output = T> + Send + 'a>>>,
 }
 
 /// Wraps `future` so that a panic while polling it becomes `Err(message)`.
-pub fn catch<'a, T>(future: impl Future<Output = T> + Send + 'a) -> CatchPanic<'a, T> {
+pub(super) fn catch<'a, T>(future: impl Future<Output = T> + Send + 'a) -> CatchPanic<'a, T> {
     CatchPanic {
         inner: Some(Box::pin(future)),
     }
@@ -64,7 +64,7 @@ impl<T> Future for CatchPanic<'_, T> {
 }
 
 /// The text a panic was raised with, when it carried one.
-pub fn message(payload: &(dyn Any + Send)) -> String {
+pub(super) fn message(payload: &(dyn Any + Send)) -> String {
     if let Some(text) = payload.downcast_ref::<&str>() {
         (*text).to_string()
     } else if let Some(text) = payload.downcast_ref::<String>() {

@@ -218,7 +218,7 @@ impl Attribute {
 
 /// The error for a required argument whose value is null: the user's input
 /// (often a variable left null), never a provider bug.
-pub fn missing_required(path: &AttributePath) -> Diagnostic {
+pub(super) fn missing_required(path: &AttributePath) -> Diagnostic {
     Diagnostic::error(
         "Missing required argument",
         format!("The argument \"{path}\" is required, but its value is null. Set it to a value; if it comes from a variable, give that variable a value that is not null."),
@@ -303,7 +303,7 @@ impl Schema {
 }
 
 /// The check a [`StringRule`] runs: `Err` carries the diagnostic's detail.
-pub type StringCheck = dyn Fn(&str) -> Result<(), String> + Send + Sync;
+pub(super) type StringCheck = dyn Fn(&str) -> Result<(), String> + Send + Sync;
 
 /// A reusable validator for strings, built from a rule closure.
 pub struct StringRule {

@@ -14,6 +14,7 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 
+use crate::plugin::adapter::{v5, v6};
 use crate::plugin::handshake;
 use crate::plugin::listen::{self, Network};
 use crate::plugin::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
@@ -21,16 +22,16 @@ use crate::plugin::proto::plugin::Empty;
 use crate::plugin::provider::Provider;
 use crate::plugin::service::ProviderService;
 use crate::plugin::tls::{AutoMtls, CLIENT_CERT_ENV};
-use crate::plugin::{logging, panics, signals, transport, v5, v6};
+use crate::plugin::{logging, panics, signals, transport};
 
 /// Largest gRPC message accepted or sent, as terraform-plugin-go allows.
-pub const MAX_MESSAGE_SIZE: usize = 256 << 20;
+pub(super) const MAX_MESSAGE_SIZE: usize = 256 << 20;
 
 /// Protocol versions this server speaks; the highest one Terraform also offers wins.
-pub const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
+pub(super) const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
 
 /// The first line of the debug-mode banner, worded as terraform-plugin-go words it.
-pub const DEBUG_BANNER: &str = "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:";
+pub(super) const DEBUG_BANNER: &str = "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:";
 
 /// How long in-flight responses may drain after Shutdown before the process exits.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(50);
@@ -164,7 +165,7 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
 /// The debug-mode banner: [`DEBUG_BANNER`], then the `TF_REATTACH_PROVIDERS`
 /// assignment to paste into a shell, pointing at `address` (a socket path or
 /// `127.0.0.1:PORT`, as `network` says) over plaintext.
-pub fn debug_banner(
+pub(super) fn debug_banner(
     provider_address: &str,
     protocol: u32,
     pid: u32,
@@ -191,7 +192,7 @@ pub fn debug_banner(
 /// Builds the gRPC router for the negotiated protocol version. With
 /// `exit_on_shutdown`, go-plugin's Shutdown stops the process; without it
 /// (debug mode) Shutdown is acknowledged and ignored.
-pub async fn router<P: Provider>(
+pub(super) async fn router<P: Provider>(
     protocol: u32,
     service: Arc<ProviderService<P>>,
     shutdown: CancellationToken,

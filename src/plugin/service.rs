@@ -310,11 +310,11 @@ mod tests {
     use super::*;
     use crate::plugin::model::TfObject;
     use crate::plugin::provider::{DataSource, DataSources};
-    use crate::tf_object;
+    use crate::plugin::tf_object;
 
     tf_object! {
         /// What the test data source reads.
-        pub struct Probe {
+        pub(super) struct Probe {
             /// `panic`, `sleep`, or a text to echo.
             mode: String => required(),
             /// The echoed text.

@@ -10,7 +10,7 @@ use tokio_util::sync::CancellationToken;
 /// Unix: SIGTERM shuts down cleanly; SIGINT shuts down only with
 /// `stop_on_interrupt` (debug mode) and is otherwise ignored.
 #[cfg(unix)]
-pub fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
+pub(super) fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut interrupts =
         signal(SignalKind::interrupt()).map_err(|e| format!("could not handle SIGINT: {e}"))?;

@@ -8,13 +8,13 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 /// A private directory (mode 0700) holding the plugin's Unix socket; removed on drop.
 #[derive(Debug)]
-pub struct SocketDir {
+pub(super) struct SocketDir {
     dir: PathBuf,
 }
 
 impl SocketDir {
     /// Creates the directory under `PLUGIN_UNIX_SOCKET_DIR`, else `TMPDIR`, else `/tmp`.
-    pub fn create() -> io::Result<Self> {
+    pub(super) fn create() -> io::Result<Self> {
         let base = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
             .filter(|v| !v.is_empty())
             .map(PathBuf::from)
@@ -23,7 +23,7 @@ impl SocketDir {
     }
 
     /// Creates the directory under `base`.
-    pub fn create_in(base: &Path) -> io::Result<Self> {
+    pub(super) fn create_in(base: &Path) -> io::Result<Self> {
         let seed = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
@@ -45,12 +45,13 @@ impl SocketDir {
     }
 
     /// The socket's path inside the directory.
-    pub fn socket_path(&self) -> PathBuf {
+    pub(super) fn socket_path(&self) -> PathBuf {
         self.dir.join("plugin.sock")
     }
 
-    /// The directory itself.
-    pub fn path(&self) -> &Path {
+    /// The directory itself, for the tests of its mode.
+    #[cfg(test)]
+    fn path(&self) -> &Path {
         &self.dir
     }
 }

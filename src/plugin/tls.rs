@@ -20,11 +20,11 @@ use rustls::{
 use time::{Duration, OffsetDateTime};
 
 /// Environment variable through which Terraform passes its client certificate.
-pub const CLIENT_CERT_ENV: &str = "PLUGIN_CLIENT_CERT";
+pub(super) const CLIENT_CERT_ENV: &str = "PLUGIN_CLIENT_CERT";
 
 /// Why TLS could not be set up.
 #[derive(Debug)]
-pub struct TlsError(String);
+pub(super) struct TlsError(String);
 
 impl fmt::Display for TlsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -35,7 +35,7 @@ impl fmt::Display for TlsError {
 impl std::error::Error for TlsError {}
 
 /// The TLS side of one launch: the server configuration and the certificate to announce.
-pub struct AutoMtls {
+pub(super) struct AutoMtls {
     /// The server certificate (DER), announced in the handshake line.
     pub server_cert_der: Vec<u8>,
     /// The rustls configuration: our certificate, the pinned client, ALPN `h2`.
@@ -44,7 +44,7 @@ pub struct AutoMtls {
 
 impl AutoMtls {
     /// Sets up mutual TLS that accepts only the certificate(s) in `client_pem`.
-    pub fn from_client_pem(client_pem: &str) -> Result<Self, TlsError> {
+    pub(super) fn from_client_pem(client_pem: &str) -> Result<Self, TlsError> {
         let pinned: Vec<CertificateDer<'static>> =
             CertificateDer::pem_slice_iter(client_pem.as_bytes())
                 .collect::<Result<_, _>>()

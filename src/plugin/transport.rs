@@ -26,7 +26,7 @@ impl<T: AsyncRead + AsyncWrite + Send + Unpin> Io for T {}
 
 /// The socket the server accepts connections on.
 #[derive(Debug)]
-pub enum Listener {
+pub(super) enum Listener {
     /// A Unix socket in a private directory (Linux, macOS).
     #[cfg(unix)]
     Unix(UnixListener),
@@ -55,7 +55,7 @@ impl Listener {
 
 /// One accepted connection, plaintext HTTP/2 (no `PLUGIN_CLIENT_CERT`, or
 /// debug mode) or mutual TLS, over either kind of socket.
-pub struct PluginStream(Box<dyn Io>);
+pub(super) struct PluginStream(Box<dyn Io>);
 
 impl Connected for PluginStream {
     type ConnectInfo = ();
@@ -104,7 +104,7 @@ impl AsyncWrite for PluginStream {
 
 /// Accepts connections on `listener`, completing TLS when `tls` is given, and
 /// yields them as a stream for the gRPC server.
-pub fn incoming(
+pub(super) fn incoming(
     listener: Listener,
     tls: Option<Arc<rustls::ServerConfig>>,
 ) -> ReceiverStream<Result<PluginStream, io::Error>> {

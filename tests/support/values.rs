@@ -6,12 +6,12 @@ use std::collections::BTreeMap;
 
 use tfcf::cloudflare::config::ProviderConfig;
 use tfcf::cloudflare::sso_connector::SsoConnector;
-use tfcf::plugin::codec::msgpack;
-use tfcf::plugin::cty::Type;
-use tfcf::plugin::cty::Value;
-use tfcf::plugin::model::TfObject;
-use tfcf::plugin::proto::tfplugin6 as pb;
-use tfcf::plugin::schema::Schema;
+use tfcf::plugin::wire::msgpack;
+use tfcf::plugin::wire::tfplugin6 as pb;
+use tfcf::plugin::Schema;
+use tfcf::plugin::TfObject;
+use tfcf::plugin::Type;
+use tfcf::plugin::Value;
 
 /// The object type of the provider configuration.
 pub fn provider_type() -> Type {

@@ -6,8 +6,7 @@
 
 /// Implements [`Reply`](crate::plugin::adapter::Reply) for protocol messages, by how each carries diagnostics.
 /// Expects this version's `diagnostics` and `wire_severity` functions in scope
-/// (written by [`provider_adapter!`](crate::provider_adapter)).
-#[macro_export]
+/// (written by `provider_adapter!`).
 macro_rules! impl_reply {
     ($pb:ident; diagnostics: $($message:ident),* $(,)?) => {
         $(
@@ -62,7 +61,6 @@ macro_rules! impl_reply {
 /// start from the generated `plain_attribute`). The RPCs
 /// renamed between versions are given by name; `methods` holds the ones only
 /// this version has, and `unsupported` the version's own unsupported RPCs.
-#[macro_export]
 macro_rules! provider_adapter {
     (
         pb: $pb:ident,
@@ -76,7 +74,7 @@ macro_rules! provider_adapter {
         methods { $($methods:tt)* }
         unsupported { $($unsupported:tt)* }
     ) => {
-        $crate::provider_adapter! {
+        $crate::plugin::adapter::template::provider_adapter! {
             @expand
             pb: $pb,
             protocol: $protocol,
@@ -121,10 +119,10 @@ macro_rules! provider_adapter {
         unsupported { $( $method:ident($message:ident) = $rpc:literal, $what:literal; )* }
     ) => {
         /// The protocol version announced in logs.
-        pub const PROTOCOL: &str = $protocol;
+        pub(crate) const PROTOCOL: &str = $protocol;
 
         /// Converts diagnostics to this protocol version's messages.
-        pub fn diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Vec<$pb::Diagnostic> {
+        pub(crate) fn diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Vec<$pb::Diagnostic> {
             diags
                 .into_iter()
                 .map(|diag| {
@@ -200,7 +198,7 @@ macro_rules! provider_adapter {
         }
 
         /// Converts a schema to this protocol version.
-        pub fn schema(schema: &$crate::plugin::schema::Schema) -> $pb::Schema {
+        pub(crate) fn schema(schema: &$crate::plugin::schema::Schema) -> $pb::Schema {
             $pb::Schema {
                 version: schema.version,
                 block: Some($pb::schema::Block {
@@ -227,22 +225,22 @@ macro_rules! provider_adapter {
         }
 
         /// The generated tonic server for this protocol version, around a provider service.
-        pub fn server<P: $crate::plugin::provider::Provider>(
+        pub(crate) fn server<P: $crate::plugin::provider::Provider>(
             service: ::std::sync::Arc<$crate::plugin::service::ProviderService<P>>,
         ) -> $pb::provider_server::ProviderServer<$adapter<P>> {
             $pb::provider_server::ProviderServer::new($adapter { service })
         }
 
         /// This protocol version's front of a [`ProviderService`](crate::plugin::service::ProviderService).
-        pub struct $adapter<P: $crate::plugin::provider::Provider> {
+        pub(crate) struct $adapter<P: $crate::plugin::provider::Provider> {
             service: ::std::sync::Arc<$crate::plugin::service::ProviderService<P>>,
         }
 
-        $crate::impl_reply! { $pb; diagnostics:
+        $crate::plugin::adapter::template::impl_reply! { $pb; diagnostics:
             get_metadata, get_provider_schema, get_resource_identity_schemas, $validate_ds_msg,
             $configure_msg, read_data_source, get_functions, $($message),*
         }
-        $crate::impl_reply! { $pb; error_text: $stop_msg }
+        $crate::plugin::adapter::template::impl_reply! { $pb; error_text: $stop_msg }
 
         impl $crate::plugin::adapter::Reply for $pb::call_function::Response {
             fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
@@ -501,3 +499,5 @@ macro_rules! provider_adapter {
         }
     };
 }
+
+pub(crate) use {impl_reply, provider_adapter};

@@ -7,14 +7,14 @@ use crate::plugin::codec::error::CodecError;
 ///
 /// It exists so hostile or corrupt input cannot exhaust the stack through
 /// recursion; real Terraform schemas stay far below it.
-pub const MAX_DEPTH: usize = 64;
+pub(super) const MAX_DEPTH: usize = 64;
 
 /// The largest encoded value (msgpack or JSON) the decoders accept, in bytes.
 ///
 /// Far above any configuration or state a data source sees, and below the
 /// 256 MiB gRPC message limit, so a corrupt or hostile message is refused
 /// before any work is done on it.
-pub const MAX_VALUE_BYTES: usize = 64 << 20;
+pub(super) const MAX_VALUE_BYTES: usize = 64 << 20;
 
 /// The most values one decoded value may hold, counting every element,
 /// attribute and map entry at every level (attributes absent from the input
@@ -23,7 +23,7 @@ pub const MAX_VALUE_BYTES: usize = 64 << 20;
 /// Each decoded value takes about a hundred bytes however small its encoding
 /// (a msgpack nil is one byte), so this bounds the memory a decode can use to
 /// a few hundred MiB whatever the input, where the byte limit alone would not.
-pub const MAX_VALUE_ITEMS: usize = 1 << 20;
+pub(super) const MAX_VALUE_ITEMS: usize = 1 << 20;
 
 /// Refuses an encoded value longer than [`MAX_VALUE_BYTES`].
 pub(crate) fn check_input_size(len: usize) -> Result<(), CodecError> {

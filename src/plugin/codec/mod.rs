@@ -12,6 +12,3 @@ pub mod msgpack;
 mod trail;
 mod type_json;
 mod walk;
-
-pub use error::CodecError;
-pub use limits::{MAX_DEPTH, MAX_VALUE_BYTES, MAX_VALUE_ITEMS};

@@ -8,7 +8,7 @@ mod number;
 mod types;
 mod value;
 
-pub use number::Number;
+pub(super) use number::Number;
 pub(crate) use number::{float_to_i64, Decimal};
 pub use types::Type;
 pub use value::{Refinements, Value};

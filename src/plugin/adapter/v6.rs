@@ -5,10 +5,10 @@
 
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::plugin::adapter::template::{impl_reply, provider_adapter};
 use crate::plugin::adapter::{self, Call, EventStream};
 use crate::plugin::proto::tfplugin6 as pb;
 use crate::plugin::schema::{Attribute, AttributeKind, Nesting};
-use crate::{impl_reply, provider_adapter};
 
 /// Converts one attribute, nested attributes included.
 fn attribute(attr: &Attribute) -> pb::schema::Attribute {

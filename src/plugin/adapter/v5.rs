@@ -8,10 +8,10 @@
 
 use tonic::{Request, Response, Status};
 
+use crate::plugin::adapter::template::{impl_reply, provider_adapter};
 use crate::plugin::adapter::{self, Call, EventStream};
 use crate::plugin::proto::tfplugin5 as pb;
 use crate::plugin::schema::{Attribute, Schema};
-use crate::{impl_reply, provider_adapter};
 
 /// Converts one attribute; a nested attribute becomes its object-typed equivalent.
 fn attribute(attr: &Attribute) -> pb::schema::Attribute {
@@ -55,14 +55,14 @@ provider_adapter! {
 }
 
 /// The generated tonic server for the protocol-5 `Provisioner` service.
-pub fn provisioner_server() -> pb::provisioner_server::ProvisionerServer<ProvisionerV5> {
+pub(crate) fn provisioner_server() -> pb::provisioner_server::ProvisionerServer<ProvisionerV5> {
     pb::provisioner_server::ProvisionerServer::new(ProvisionerV5)
 }
 
 /// go-plugin registers the provisioner service beside the provider on
 /// protocol 5; this provider has no provisioners, so every call is answered
 /// with a diagnostic saying so.
-pub struct ProvisionerV5;
+pub(crate) struct ProvisionerV5;
 
 const PROVISIONERS: &str = "provisioners";
 
