@@ -217,8 +217,8 @@ mod tests {
     #[test]
     fn provider_specific_level_wins() {
         let level = level_from_env(
-            "cloudflare",
-            env(&[("TF_LOG_PROVIDER_CLOUDFLARE", "debug"), ("TF_LOG", "error")]),
+            "example",
+            env(&[("TF_LOG_PROVIDER_EXAMPLE", "debug"), ("TF_LOG", "error")]),
         );
         assert_eq!(level, LevelFilter::DEBUG);
     }
@@ -227,22 +227,22 @@ mod tests {
     fn falls_back_to_tf_log_provider_then_tf_log() {
         assert_eq!(
             level_from_env(
-                "cloudflare",
+                "example",
                 env(&[("TF_LOG_PROVIDER", "info"), ("TF_LOG", "error")])
             ),
             LevelFilter::INFO
         );
         assert_eq!(
-            level_from_env("cloudflare", env(&[("TF_LOG", "WARN")])),
+            level_from_env("example", env(&[("TF_LOG", "WARN")])),
             LevelFilter::WARN
         );
         assert_eq!(
-            level_from_env("cloudflare", env(&[("TF_LOG", "json")])),
+            level_from_env("example", env(&[("TF_LOG", "json")])),
             LevelFilter::TRACE
         );
-        assert_eq!(level_from_env("cloudflare", env(&[])), LevelFilter::OFF);
+        assert_eq!(level_from_env("example", env(&[])), LevelFilter::OFF);
         assert_eq!(
-            level_from_env("cloudflare", env(&[("TF_LOG", "off")])),
+            level_from_env("example", env(&[("TF_LOG", "off")])),
             LevelFilter::OFF
         );
     }
