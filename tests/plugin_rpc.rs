@@ -469,50 +469,6 @@ async fn missing_credentials_are_reported_at_read_time_naming_attribute_and_vari
 }
 
 #[tokio::test]
-async fn unsupported_rpcs_answer_with_a_diagnostic_naming_them() {
-    let provider = ProviderProcess::launch(&[]);
-    let mut client = ProviderClient::new(provider.channel().await);
-    let response = client
-        .read_resource(pb::read_resource::Request {
-            type_name: "cloudflare_thing".to_string(),
-            ..Default::default()
-        })
-        .await
-        .expect("ReadResource answers")
-        .into_inner();
-    assert!(
-        response.diagnostics[0].summary.contains("ReadResource"),
-        "{:?}",
-        response.diagnostics
-    );
-    let response = client
-        .plan_resource_change(pb::plan_resource_change::Request::default())
-        .await
-        .expect("PlanResourceChange answers")
-        .into_inner();
-    assert!(response.diagnostics[0]
-        .summary
-        .contains("PlanResourceChange"));
-    let functions = client
-        .get_functions(pb::get_functions::Request {})
-        .await
-        .expect("GetFunctions")
-        .into_inner();
-    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
-    let unknown = client
-        .read_data_source(pb::read_data_source::Request {
-            type_name: "cloudflare_nothing".to_string(),
-            ..Default::default()
-        })
-        .await
-        .expect("ReadDataSource answers")
-        .into_inner();
-    assert!(unknown.diagnostics[0]
-        .detail
-        .contains("cloudflare_sso_connector"));
-}
-
-#[tokio::test]
 async fn reads_fail_cleanly_before_configure_and_with_garbage_values() {
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);

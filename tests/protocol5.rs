@@ -1,6 +1,7 @@
-//! Protocol 5 (tfplugin5): every RPC over gRPC, launched as Terraform
-//! launches a protocol-5-only plugin, and the protocol-6 end-to-end run
-//! repeated under real Terraform with the provider forced onto protocol 5.
+//! Protocol 5 (tfplugin5): its own RPCs over gRPC, launched as Terraform
+//! launches a protocol-5-only plugin (what it shares with protocol 6 is in
+//! tests/protocols.rs), and the protocol-6 end-to-end run repeated under real
+//! Terraform with the provider forced onto protocol 5.
 
 mod support;
 
@@ -172,7 +173,7 @@ async fn validates_and_reads_a_connector() {
 }
 
 #[tokio::test]
-async fn every_unsupported_rpc_answers_with_a_diagnostic_naming_it() {
+async fn protocol_5_only_rpcs_answer_and_stop_keeps_serving() {
     use tokio_stream::StreamExt;
     let provider = ProviderProcess::launch_with(true, "5", &[]);
     let channel = provider.channel().await;
@@ -184,62 +185,6 @@ async fn every_unsupported_rpc_answers_with_a_diagnostic_naming_it() {
         .expect("answers")
         .into_inner();
     assert!(summary_of(&response.diagnostics).contains("ValidateResourceTypeConfig"));
-    let response = client
-        .read_resource(pb::read_resource::Request::default())
-        .await
-        .expect("answers")
-        .into_inner();
-    assert!(summary_of(&response.diagnostics).contains("ReadResource"));
-    let response = client
-        .open_ephemeral_resource(pb::open_ephemeral_resource::Request::default())
-        .await
-        .expect("answers")
-        .into_inner();
-    assert!(summary_of(&response.diagnostics).contains("OpenEphemeralResource"));
-    let response = client
-        .plan_action(pb::plan_action::Request::default())
-        .await
-        .expect("answers")
-        .into_inner();
-    assert!(summary_of(&response.diagnostics).contains("PlanAction"));
-
-    let functions = client
-        .get_functions(pb::get_functions::Request {})
-        .await
-        .expect("GetFunctions")
-        .into_inner();
-    assert!(functions.functions.is_empty() && functions.diagnostics.is_empty());
-    let called = client
-        .call_function(pb::call_function::Request {
-            name: "nope".to_string(),
-            arguments: Vec::new(),
-        })
-        .await
-        .expect("CallFunction")
-        .into_inner();
-    assert!(called.error.expect("function error").text.contains("nope"));
-
-    let mut events = client
-        .list_resource(pb::list_resource::Request::default())
-        .await
-        .expect("ListResource")
-        .into_inner();
-    let event = events.next().await.expect("one event").expect("event");
-    assert!(summary_of(&event.diagnostic).contains("ListResource"));
-    assert!(events.next().await.is_none(), "exactly one event");
-
-    let mut events = client
-        .invoke_action(pb::invoke_action::Request::default())
-        .await
-        .expect("InvokeAction")
-        .into_inner();
-    let event = events.next().await.expect("one event").expect("event");
-    match event.r#type {
-        Some(pb::invoke_action::event::Type::Completed(done)) => {
-            assert!(summary_of(&done.diagnostics).contains("InvokeAction"))
-        }
-        other => panic!("expected a completed event, got {other:?}"),
-    }
 
     let mut provisioner = ProvisionerClient::new(channel);
     let schema = provisioner

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tfcf::cloudflare::envelope;
-use tfcf::cloudflare::sso_connector::{ApiSsoConnector, ConnectorAttributes, SsoConnector};
+use tfcf::cloudflare::sso_connector::{ApiSsoConnector, SsoConnector};
 use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
 use tfcf::plugin::Value;
 use tfcf::plugin::{TfObject, TfValue};
@@ -56,17 +56,7 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut pager = Pager::new(usize::MAX, PER_PAGE);
         let _ = pager.take(items, page.result_info.as_ref());
-        let state = SsoConnectors {
-            account_id: ACCOUNT.to_string(),
-            max_items: None,
-            result: Some(
-                pager
-                    .into_items()
-                    .into_iter()
-                    .map(ConnectorAttributes::from_api)
-                    .collect(),
-            ),
-        };
+        let state = SsoConnectors::with_api(ACCOUNT.to_string(), None, pager.into_items());
         check_state(
             &state.to_value(),
             &Schema::new("", SsoConnectors::attributes()),

@@ -403,26 +403,23 @@ mod tests {
         };
         let diag = budget_wait(Duration::from_millis(45_300), Some(&snapshot), &context());
         assert!(!diag.is_error());
-        assert!(
-            diag.detail.contains("waited 45 s for Cloudflare's API budget: 1,200 requests per 5 minutes, shared by every client of this user"),
-            "{}",
-            diag.detail
-        );
-        assert!(
-            diag.detail.contains("20 remained when the wait began"),
-            "{}",
-            diag.detail
-        );
+        assert_says(&diag, "waited 45 s for Cloudflare's API budget: 1,200 requests per 5 minutes, shared by every client of this user");
+        assert_says(&diag, "20 remained when the wait began");
         let unknown = budget_wait(Duration::from_secs(31), None, &context());
-        assert!(
-            unknown.detail.contains("its request budget"),
-            "{}",
-            unknown.detail
-        );
+        assert_says(&unknown, "its request budget");
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(span(Duration::from_secs(60)), "minute");
         assert_eq!(span(Duration::from_secs(15)), "15 s");
+    }
+
+    /// Asserts that the diagnostic's detail holds `text`.
+    fn assert_says(diag: &Diagnostic, text: &str) {
+        assert!(
+            diag.detail.contains(text),
+            "{text:?} missing: {}",
+            diag.detail
+        );
     }
 
     /// The diagnostic for `attempts` attempts that ended in `status` with `body`.
@@ -463,16 +460,8 @@ mod tests {
             email: "e@x".to_string(),
         };
         let diag = said(403, b"{}", &key, 1);
-        assert!(
-            diag.detail.contains("SSO Connector Read"),
-            "{}",
-            diag.detail
-        );
-        assert!(
-            diag.detail.contains("accepts API tokens only"),
-            "{}",
-            diag.detail
-        );
+        assert_says(&diag, "SSO Connector Read");
+        assert_says(&diag, "accepts API tokens only");
     }
 
     #[test]

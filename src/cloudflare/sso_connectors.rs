@@ -104,6 +104,26 @@ impl Pager {
     }
 }
 
+impl SsoConnectors {
+    /// The state for these arguments and the connectors read, in API order.
+    pub fn with_api(
+        account_id: String,
+        max_items: Option<i64>,
+        items: Vec<ApiSsoConnector>,
+    ) -> Self {
+        Self {
+            account_id,
+            max_items,
+            result: Some(
+                items
+                    .into_iter()
+                    .map(ConnectorAttributes::from_api)
+                    .collect(),
+            ),
+        }
+    }
+}
+
 /// The data source.
 pub struct SsoConnectorsDataSource;
 
@@ -160,16 +180,11 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
                 Next::Done => break,
             }
         }
-        Ok(SsoConnectors {
-            result: Some(
-                pager
-                    .into_items()
-                    .into_iter()
-                    .map(ConnectorAttributes::from_api)
-                    .collect(),
-            ),
-            ..config
-        })
+        Ok(SsoConnectors::with_api(
+            config.account_id,
+            config.max_items,
+            pager.into_items(),
+        ))
     }
 }
 

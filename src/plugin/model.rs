@@ -82,35 +82,28 @@ fn mismatch(path: &AttributePath, expected: &str, value: &Value) -> Diagnostics 
     .into()
 }
 
-impl TfValue for String {
-    fn tf_type() -> Type {
-        Type::String
-    }
-    fn to_value(&self) -> Value {
-        Value::String(self.clone())
-    }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
-        match value {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(mismatch(path, "a string", other)),
+/// `TfValue` for a Rust type held by one variant of [`Value`] as it is.
+macro_rules! plain_value {
+    ($rust:ty, $tf:expr, $variant:ident, $expected:literal) => {
+        impl TfValue for $rust {
+            fn tf_type() -> Type {
+                $tf
+            }
+            fn to_value(&self) -> Value {
+                Value::$variant(self.clone())
+            }
+            fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
+                match value {
+                    Value::$variant(inner) => Ok(inner.clone()),
+                    other => Err(mismatch(path, $expected, other)),
+                }
+            }
         }
-    }
+    };
 }
 
-impl TfValue for bool {
-    fn tf_type() -> Type {
-        Type::Bool
-    }
-    fn to_value(&self) -> Value {
-        Value::Bool(*self)
-    }
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
-        match value {
-            Value::Bool(b) => Ok(*b),
-            other => Err(mismatch(path, "a bool", other)),
-        }
-    }
-}
+plain_value!(String, Type::String, String, "a string");
+plain_value!(bool, Type::Bool, Bool, "a bool");
 
 impl TfValue for i64 {
     fn tf_type() -> Type {

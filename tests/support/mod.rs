@@ -10,6 +10,7 @@ pub mod fake_api;
 pub mod mirror;
 pub mod platforms;
 pub mod plugin_client;
+pub mod protocols;
 pub mod provider_log;
 pub mod terraform;
 pub mod tls_server;
