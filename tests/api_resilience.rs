@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{configure, ProviderProcess};
-use support::terraform::{text, Terraform, Workspace};
+use support::terraform::{one_connector_config, text, Terraform, Workspace, REQUIRED_PROVIDERS};
 use support::values::{dynamic, object, read_request, state};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
 use tfcf::plugin::wire::tfplugin6 as pb;
@@ -429,38 +429,11 @@ async fn the_list_survives_faults_and_servers_that_never_end() {
 
 // Real Terraform.
 
-/// Selects this provider (through the workspace's dev_overrides).
-const REQUIRED: &str = r#"terraform {
-  required_providers {
-    cloudflare = {
-      source = "cloudflare/cloudflare"
-    }
-  }
-}
-"#;
-
 fn workspace(api: &FakeApi, main_tf: &str) -> Workspace {
-    let mut ws = Workspace::new(&format!("{REQUIRED}{main_tf}"));
+    let mut ws = Workspace::new(main_tf);
     ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
     ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
     ws
-}
-
-fn one_connector(provider_block: &str) -> String {
-    format!(
-        r#"
-provider "cloudflare" {{
-{provider_block}
-}}
-data "cloudflare_sso_connector" "this" {{
-  account_id       = "{ACCOUNT}"
-  sso_connector_id = "{CONNECTOR}"
-}}
-output "domain" {{
-  value = data.cloudflare_sso_connector.this.email_domain
-}}
-"#
-    )
 }
 
 fn plan(tf: &Terraform, ws: &Workspace) -> (bool, String, String, Duration) {
@@ -474,7 +447,10 @@ fn plan(tf: &Terraform, ws: &Workspace) -> (bool, String, String, Duration) {
 fn terraform_plan_rides_out_a_429_and_two_503s() {
     for tf in Terraform::all() {
         let api = FakeApi::start();
-        let ws = workspace(&api, &one_connector("  max_retries = 3\n  rate_limit = 0"));
+        let ws = workspace(
+            &api,
+            &one_connector_config("  max_retries = 3\n  rate_limit = 0"),
+        );
         api.add_faults(
             r#"[{"status":429,"times":1,"headers":{"retry-after":"1"}},{"status":503,"times":2}]"#,
         );
@@ -508,7 +484,7 @@ fn terraform_plan_reports_each_fault_as_one_clear_error() {
             let api = FakeApi::start();
             let ws = workspace(
                 &api,
-                &one_connector("  max_retries = 1\n  request_timeout = 1\n  rate_limit = 0"),
+                &one_connector_config("  max_retries = 1\n  request_timeout = 1\n  rate_limit = 0"),
             );
             api.add_faults(fault);
             let (ok, out, err, took) = plan(&tf, &ws);
@@ -554,7 +530,7 @@ output "enabled" {{
     );
     for tf in Terraform::all() {
         let api = FakeApi::start_with(&["--quiet", "--generate", &format!("{ACCOUNT}:10")]);
-        let ws = workspace(&api, &main_tf);
+        let ws = workspace(&api, &format!("{REQUIRED_PROVIDERS}{main_tf}"));
         let (ok, out, err, took) = plan(&tf, &ws);
         assert!(ok, "{}: plan failed\n{out}\n{err}", tf.label);
         assert!(out.contains("enabled = 100"), "{}: {out}", tf.label);
@@ -598,7 +574,7 @@ output "first_domain" {{
     );
     for tf in Terraform::all() {
         let api = FakeApi::start_with(&["--quiet", "--generate", &format!("{LIST_ACCOUNT}:120")]);
-        let ws = workspace(&api, &main_tf);
+        let ws = workspace(&api, &format!("{REQUIRED_PROVIDERS}{main_tf}"));
         let apply = ws.run(
             &tf,
             &["apply", "-input=false", "-no-color", "-auto-approve"],
@@ -643,7 +619,7 @@ data "cloudflare_sso_connectors" "all" {{
     );
     for tf in Terraform::all() {
         let api = FakeApi::start();
-        let ws = workspace(&api, &main_tf);
+        let ws = workspace(&api, &format!("{REQUIRED_PROVIDERS}{main_tf}"));
         let (ok, _, err, _) = plan(&tf, &ws);
         assert!(!ok, "{}", tf.label);
         assert!(err.contains("Invalid max_retries"), "{}: {err}", tf.label);
@@ -654,7 +630,7 @@ data "cloudflare_sso_connectors" "all" {{
         );
         assert_eq!(api.request_count(), 0, "{}", tf.label);
         ws.write_main(&format!(
-            "{REQUIRED}{}",
+            "{REQUIRED_PROVIDERS}{}",
             main_tf.replace("max_retries = 50", "max_retries = 1")
         ));
         let (ok, _, err, _) = plan(&tf, &ws);
@@ -683,7 +659,7 @@ data "cloudflare_sso_connectors" "none" {{
     );
     for tf in Terraform::all() {
         let api = FakeApi::start();
-        let ws = workspace(&api, &main_tf);
+        let ws = workspace(&api, &format!("{REQUIRED_PROVIDERS}{main_tf}"));
         let output = ws.run(&tf, &["validate", "-no-color"]);
         let (out, err) = text(&output);
         assert!(output.status.success(), "{}: {out}\n{err}", tf.label);

@@ -14,7 +14,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::terraform::{text, Terraform, Workspace};
+use support::terraform::{
+    one_connector_config, one_line, text, Terraform, Workspace, REQUIRED_PROVIDERS,
+};
 use support::tls_server::{self_signed, TestCa, TlsFront};
 
 const TOKEN_SECRET: &str = "cfut_HARDENTOKENSECRET_qwPzMvXyKtRnLsJuHgWo";
@@ -35,33 +37,6 @@ fn modes() -> [(&'static str, String); 3] {
             format!("api_user_service_key = \"{SERVICE_KEY_SECRET}\""),
         ),
     ]
-}
-
-/// A configuration reading the seeded connector with `provider` as the body
-/// of the provider block.
-fn read_config(provider: &str) -> String {
-    format!(
-        r#"
-terraform {{
-  required_providers {{
-    cloudflare = {{ source = "cloudflare/cloudflare" }}
-  }}
-}}
-
-provider "cloudflare" {{
-  {provider}
-}}
-
-data "cloudflare_sso_connector" "this" {{
-  account_id       = "{ACCOUNT}"
-  sso_connector_id = "{CONNECTOR}"
-}}
-
-output "email_domain" {{
-  value = data.cloudflare_sso_connector.this.email_domain
-}}
-"#
-    )
 }
 
 /// The connector's path under the API root.
@@ -102,11 +77,6 @@ fn plan(tf: &Terraform, ws: &Workspace, label: &str) -> Run {
     run(tf, ws, &["plan", "-input=false", "-no-color"], label)
 }
 
-/// Text with every run of whitespace made one space: Terraform wraps long lines.
-fn unwrapped(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 /// Asserts that `run` failed with `summary` (and each of `details`) in Terraform's errors.
 fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
     assert!(!run.ok, "{label}: should fail\n{}\n{}", run.out, run.err);
@@ -115,10 +85,10 @@ fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
         "{label}: no {summary:?} error\n{}",
         run.err
     );
-    let err = unwrapped(&run.err);
+    let err = one_line(&run.err);
     for detail in details {
         assert!(
-            err.contains(&unwrapped(detail)),
+            err.contains(&one_line(detail)),
             "{label}: {detail:?} missing\n{}",
             run.err
         );
@@ -157,7 +127,7 @@ fn redirects_are_refused_and_credentials_never_leave_the_origin() {
             api.add_faults(&format!(
                 r#"[{{"status": 302, "headers": {{"Location": "{target}"}}}}]"#
             ));
-            let mut ws = Workspace::new(&read_config(&credentials));
+            let mut ws = Workspace::new(&one_connector_config(&credentials));
             ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
             let label = format!("redirect to another port with the {mode}");
             let plan = plan(&tf, &ws, &label);
@@ -183,7 +153,7 @@ fn redirects_are_refused_and_credentials_never_leave_the_origin() {
             api.url,
             connector_path()
         ));
-        let mut ws = Workspace::new(&read_config(""));
+        let mut ws = Workspace::new(&one_connector_config(""));
         ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
         ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
         let label = "redirect within the same origin";
@@ -209,7 +179,9 @@ fn a_redirect_from_https_down_to_http_is_refused() {
             r#"[{{"status": 302, "headers": {{"Location": "{target}"}}}}]"#
         ));
         let front = TlsFront::start(ca.leaf(&["127.0.0.1"], false), api.addr());
-        let mut ws = Workspace::new(&read_config(&format!("api_token = \"{TOKEN_SECRET}\"")));
+        let mut ws = Workspace::new(&one_connector_config(&format!(
+            "api_token = \"{TOKEN_SECRET}\""
+        )));
         let ca_file = ws.path("ca.pem");
         std::fs::write(&ca_file, ca.pem()).expect("write CA");
         ws.set_env("SSL_CERT_FILE", &ca_file.display().to_string());
@@ -267,7 +239,7 @@ fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() 
     for tf in Terraform::all() {
         for (label, env, hint) in &cases {
             let api = FakeApi::start();
-            let mut ws = Workspace::new(&read_config(""));
+            let mut ws = Workspace::new(&one_connector_config(""));
             ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
             for (key, value) in *env {
                 ws.set_env(key, value);
@@ -283,42 +255,30 @@ fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() 
 // ---------------------------------------------------------------------------
 // 3. Null required arguments
 
-/// The `terraform` block every configuration here starts with.
-const REQUIRED_PROVIDERS: &str = r#"
-terraform {
-  required_providers {
-    cloudflare = { source = "cloudflare/cloudflare" }
-  }
-}
-"#;
-
 #[test]
 fn null_required_arguments_fail_at_the_attribute_as_the_users_error() {
-    let single = format!(
-        r#"{REQUIRED_PROVIDERS}
-variable "id" {{
+    // A data source whose argument comes from a variable left null.
+    let null_argument = |data_source: &str, argument: &str, other: &str| {
+        format!(
+            r#"{REQUIRED_PROVIDERS}
+variable "value" {{
   type    = string
   default = null
 }}
 
-data "cloudflare_sso_connector" "this" {{
-  account_id       = "{ACCOUNT}"
-  sso_connector_id = var.id
+data "{data_source}" "this" {{
+  {other}
+  {argument} = var.value
 }}
 "#
+        )
+    };
+    let single = null_argument(
+        "cloudflare_sso_connector",
+        "sso_connector_id",
+        &format!("account_id = \"{ACCOUNT}\""),
     );
-    let list = format!(
-        r#"{REQUIRED_PROVIDERS}
-variable "account" {{
-  type    = string
-  default = null
-}}
-
-data "cloudflare_sso_connectors" "all" {{
-  account_id = var.account
-}}
-"#
-    );
+    let list = null_argument("cloudflare_sso_connectors", "account_id", "");
     for tf in Terraform::all() {
         for (label, main_tf, attribute) in [
             ("null sso_connector_id", single.as_str(), "sso_connector_id"),
@@ -364,7 +324,7 @@ fn credentials_echoed_by_a_server_never_reach_terraforms_output_or_log() {
                 let label = format!("{mode} echoed {shape}");
                 let api = FakeApi::start();
                 api.add_faults(&format!("[{fault}]"));
-                let mut ws = Workspace::new(&read_config(&credentials));
+                let mut ws = Workspace::new(&one_connector_config(&credentials));
                 ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
                 let log = ws.path("trace.log");
                 ws.set_env("TF_LOG", "trace");
@@ -423,7 +383,7 @@ fn untrusted_certificates_fail_at_once_and_a_trusted_ca_works() {
         ] {
             let api = FakeApi::start();
             let front = TlsFront::start(leaf, api.addr());
-            let mut ws = Workspace::new(&read_config(""));
+            let mut ws = Workspace::new(&one_connector_config(""));
             ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
             ws.set_env(
                 "CLOUDFLARE_BASE_URL",
@@ -482,7 +442,7 @@ fn loopback_skips_the_proxy_and_answers_arrive_gzip_compressed() {
     for tf in Terraform::all() {
         let api = FakeApi::start();
         let (proxy, connections) = counting_proxy();
-        let mut ws = Workspace::new(&read_config(""));
+        let mut ws = Workspace::new(&one_connector_config(""));
         ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
         ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
         ws.set_env("HTTP_PROXY", &proxy);
@@ -507,7 +467,7 @@ fn loopback_skips_the_proxy_and_answers_arrive_gzip_compressed() {
 #[test]
 fn plain_http_through_a_proxy_draws_a_warning() {
     for tf in Terraform::all() {
-        let mut ws = Workspace::new(&read_config(
+        let mut ws = Workspace::new(&one_connector_config(
             "base_url = \"http://api.internal.example/client/v4\"",
         ));
         ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
 use support::plugin_client::{configure, ProviderProcess};
-use support::values::{connector_type, read_request, state};
+use support::values::{read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::Value;
@@ -63,12 +63,7 @@ async fn round(clients: &[ProviderClient<Channel>], first: u64, distinct: u64) -
         let response: pb::read_data_source::Response = response
             .unwrap_or_else(|status| panic!("read of connector {index} failed: {status}"))
             .into_inner();
-        assert!(
-            response.diagnostics.is_empty(),
-            "connector {index}: {:?}",
-            response.diagnostics
-        );
-        let state = state(response.state, &connector_type());
+        let state = read_connector(response, &format!("connector {index}"));
         assert_eq!(
             state.attribute("id"),
             Some(&Value::from(generated_id(index).as_str()))

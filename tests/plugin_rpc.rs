@@ -8,9 +8,7 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{client_tls, configure, connect, ClientIdentity, ProviderProcess};
-use support::values::{
-    connector_config, connector_type, provider_config, raw, read_request, state,
-};
+use support::values::{connector_config, provider_config, raw, read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::Value;
@@ -311,12 +309,7 @@ async fn reads_a_connector_from_the_api() {
         .await
         .expect("ReadDataSource")
         .into_inner();
-    assert!(
-        response.diagnostics.is_empty(),
-        "{:?}",
-        response.diagnostics
-    );
-    let state = state(response.state, &connector_type());
+    let state = read_connector(response, "the seeded connector");
     assert_eq!(state.attribute("id"), Some(&Value::from(CONNECTOR)));
     assert_eq!(state.attribute("account_id"), Some(&Value::from(ACCOUNT)));
     assert_eq!(

@@ -231,6 +231,38 @@ fn with_connector_vars<T>(args: &[&str], run: impl FnOnce(&[&str]) -> T) -> T {
     run(&all)
 }
 
+/// The `terraform` block that selects this provider (through a workspace's
+/// dev_overrides), for configurations written in tests.
+pub const REQUIRED_PROVIDERS: &str = r#"
+terraform {
+  required_providers {
+    cloudflare = { source = "cloudflare/cloudflare" }
+  }
+}
+"#;
+
+/// A configuration reading the seeded connector, with `provider_block` as the
+/// body of the `provider "cloudflare"` block and its email domain as the
+/// output `email_domain`.
+pub fn one_connector_config(provider_block: &str) -> String {
+    format!(
+        r#"{REQUIRED_PROVIDERS}
+provider "cloudflare" {{
+  {provider_block}
+}}
+
+data "cloudflare_sso_connector" "this" {{
+  account_id       = "{ACCOUNT}"
+  sso_connector_id = "{CONNECTOR}"
+}}
+
+output "email_domain" {{
+  value = data.cloudflare_sso_connector.this.email_domain
+}}
+"#
+    )
+}
+
 /// The provider binary under test.
 pub fn provider_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"))

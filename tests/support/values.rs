@@ -76,6 +76,17 @@ pub fn state(state: Option<pb::DynamicValue>, ty: &Type) -> Value {
     msgpack::decode(&state.msgpack, ty).expect("the state decodes against the schema type")
 }
 
+/// The connector state of a read that must have succeeded; `what` names the
+/// read if it did not.
+pub fn read_connector(response: pb::read_data_source::Response, what: &str) -> Value {
+    assert!(
+        response.diagnostics.is_empty(),
+        "{what}: {:?}",
+        response.diagnostics
+    );
+    state(response.state, &connector_type())
+}
+
 /// A provider configuration with `pairs` set.
 pub fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
     let ty = provider_type();
