@@ -349,16 +349,6 @@ fn drift_check_fails_the_plan_on_drift_and_passes_once_repaired() -> TestResult 
     Ok(())
 }
 
-fn output_json(tf: &Terraform, ws: &Workspace) -> Result<serde_json::Value, Box<dyn Error>> {
-    let output = ws.run(tf, &["output", "-json", "-no-color"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        describe(tf, "output -json", &output)
-    );
-    Ok(serde_json::from_slice(&output.stdout)?)
-}
-
 #[test]
 fn for_each_reads_every_connector_of_the_map() -> TestResult {
     for tf in Terraform::all() {
@@ -367,21 +357,7 @@ fn for_each_reads_every_connector_of_the_map() -> TestResult {
         let account = format!("account_id={ACCOUNT}");
         let connectors =
             format!("connectors={{corp = \"{CONNECTOR}\", staging = \"{DISABLED_CONNECTOR}\"}}");
-        let apply = ws.run(
-            &tf,
-            &[
-                "apply",
-                "-input=false",
-                "-no-color",
-                "-auto-approve",
-                "-var",
-                &account,
-                "-var",
-                &connectors,
-            ],
-        );
-        assert!(apply.status.success(), "{}", describe(&tf, "apply", &apply));
-        let (out, _) = text(&apply);
+        let (out, json) = ws.apply_and_output(&tf, &["-var", &account, "-var", &connectors]);
         for key in ["corp", "staging"] {
             assert!(
                 out.contains(&format!(
@@ -391,7 +367,6 @@ fn for_each_reads_every_connector_of_the_map() -> TestResult {
                 tf.label
             );
         }
-        let json = output_json(&tf, &ws)?;
         let summary = &json["connectors"]["value"];
         assert_eq!(summary["corp"]["enabled"], true, "{}", tf.label);
         assert_eq!(summary["corp"]["status"], "verified");
@@ -441,19 +416,7 @@ fn list_reads_every_connector_of_the_account() -> TestResult {
         let api = FakeApi::start();
         let ws = against(&api, "list")?;
         let account = format!("account_id={ACCOUNT}");
-        let apply = ws.run(
-            &tf,
-            &[
-                "apply",
-                "-input=false",
-                "-no-color",
-                "-auto-approve",
-                "-var",
-                &account,
-            ],
-        );
-        assert!(apply.status.success(), "{}", describe(&tf, "apply", &apply));
-        let json = output_json(&tf, &ws)?;
+        let (_, json) = ws.apply_and_output(&tf, &["-var", &account]);
         assert_eq!(json["count"]["value"], 3, "{}", tf.label);
         assert_eq!(
             json["email_domains"]["value"][CONNECTOR], "example.com",
@@ -467,25 +430,8 @@ fn list_reads_every_connector_of_the_account() -> TestResult {
             tf.label
         );
 
-        let limited = ws.run(
-            &tf,
-            &[
-                "apply",
-                "-input=false",
-                "-no-color",
-                "-auto-approve",
-                "-var",
-                &account,
-                "-var",
-                "max_items=1",
-            ],
-        );
-        assert!(
-            limited.status.success(),
-            "{}",
-            describe(&tf, "apply max_items=1", &limited)
-        );
-        assert_eq!(output_json(&tf, &ws)?["count"]["value"], 1, "{}", tf.label);
+        let (_, limited) = ws.apply_and_output(&tf, &["-var", &account, "-var", "max_items=1"]);
+        assert_eq!(limited["count"]["value"], 1, "{}", tf.label);
     }
     Ok(())
 }

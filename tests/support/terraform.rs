@@ -315,6 +315,29 @@ pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
 }
 
 impl Workspace {
+    /// Runs `apply -auto-approve` with `args` (such as `-var` arguments), then
+    /// `output -json`, asserting that both succeed; returns apply's output and
+    /// the parsed outputs.
+    pub fn apply_and_output(
+        &self,
+        terraform: &Terraform,
+        args: &[&str],
+    ) -> (String, serde_json::Value) {
+        let apply: Vec<&str> = ["apply", "-input=false", "-no-color", "-auto-approve"]
+            .into_iter()
+            .chain(args.iter().copied())
+            .collect();
+        let applied = self.run_ok(terraform, &apply);
+        let outputs = self.run_ok(terraform, &["output", "-json", "-no-color"]);
+        let json = serde_json::from_str(&outputs).unwrap_or_else(|e| {
+            panic!(
+                "{}: output -json is not JSON ({e}): {outputs}",
+                terraform.label
+            )
+        });
+        (applied, json)
+    }
+
     /// Runs `plan`, `apply -auto-approve` and `output -json` with `vars`
     /// (`-var` arguments), asserting that each succeeds and that the plan read
     /// `data_source`; returns the parsed outputs.
@@ -324,33 +347,18 @@ impl Workspace {
         vars: &[&str],
         data_source: &str,
     ) -> serde_json::Value {
-        let with_vars = |base: &[&str]| -> Vec<String> {
-            base.iter().chain(vars).map(|s| s.to_string()).collect()
-        };
-        let run = |args: Vec<String>| {
-            let args: Vec<&str> = args.iter().map(String::as_str).collect();
-            self.run_ok(terraform, &args)
-        };
-        let plan = run(with_vars(&["plan", "-input=false", "-no-color"]));
+        let plan_args: Vec<&str> = ["plan", "-input=false", "-no-color"]
+            .into_iter()
+            .chain(vars.iter().copied())
+            .collect();
+        let plan = self.run_ok(terraform, &plan_args);
         let read = format!("{data_source}: Read");
         assert!(
             plan.contains(&read),
             "{}: plan did not read {data_source}\n{plan}",
             terraform.label
         );
-        run(with_vars(&[
-            "apply",
-            "-input=false",
-            "-no-color",
-            "-auto-approve",
-        ]));
-        let outputs = self.run_ok(terraform, &["output", "-json", "-no-color"]);
-        serde_json::from_str(&outputs).unwrap_or_else(|e| {
-            panic!(
-                "{}: output -json is not JSON ({e}): {outputs}",
-                terraform.label
-            )
-        })
+        self.apply_and_output(terraform, vars).1
     }
 }
 
