@@ -59,4 +59,5 @@ pub mod wire {
     pub use super::codec::{json, msgpack};
     pub use super::proto::{plugin, tfplugin5, tfplugin6};
     pub use super::service::{DynamicInput, ProviderService};
+    pub use super::tls::terraform_like_client_certificate;
 }

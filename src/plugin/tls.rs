@@ -74,13 +74,11 @@ impl AutoMtls {
     }
 }
 
-/// A fresh self-signed P-256 certificate for `localhost`, valid around now.
-fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), TlsError> {
-    let failed =
-        |e: rcgen::Error| TlsError(format!("could not generate the server certificate: {e}"));
-    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
-    let mut params =
-        rcgen::CertificateParams::new(vec!["localhost".to_string()]).map_err(failed)?;
+/// The certificate parameters go-plugin uses for every certificate of a
+/// launch, the server's and Terraform's own: `O=HashiCorp, CN=localhost`,
+/// SAN `localhost`, for server and client authentication, valid around now.
+fn launch_certificate_params() -> Result<rcgen::CertificateParams, rcgen::Error> {
+    let mut params = rcgen::CertificateParams::new(vec!["localhost".to_string()])?;
     let mut name = rcgen::DistinguishedName::new();
     name.push(rcgen::DnType::OrganizationName, "HashiCorp");
     name.push(rcgen::DnType::CommonName, "localhost");
@@ -89,10 +87,38 @@ fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), TlsError> {
         rcgen::ExtendedKeyUsagePurpose::ServerAuth,
         rcgen::ExtendedKeyUsagePurpose::ClientAuth,
     ];
-    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     let now = OffsetDateTime::now_utc();
     params.not_before = now - Duration::minutes(5);
     params.not_after = now + Duration::days(365);
+    Ok(params)
+}
+
+/// A certificate like the one Terraform makes for each launch and passes in
+/// `PLUGIN_CLIENT_CERT` (ECDSA P-521 with SHA-512, `CA:TRUE`, go-plugin's
+/// key usages), for clients that talk to a provider as Terraform does: its
+/// PEM, its DER and its PKCS#8 key.
+pub fn terraform_like_client_certificate() -> Result<(String, Vec<u8>, Vec<u8>), String> {
+    let failed = |e: rcgen::Error| format!("could not generate the client certificate: {e}");
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).map_err(failed)?;
+    let mut params = launch_certificate_params().map_err(failed)?;
+    params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    params.key_usages = vec![
+        rcgen::KeyUsagePurpose::DigitalSignature,
+        rcgen::KeyUsagePurpose::KeyEncipherment,
+        rcgen::KeyUsagePurpose::KeyAgreement,
+        rcgen::KeyUsagePurpose::KeyCertSign,
+    ];
+    let cert = params.self_signed(&key).map_err(failed)?;
+    Ok((cert.pem(), cert.der().to_vec(), key.serialize_der()))
+}
+
+/// A fresh self-signed P-256 certificate for `localhost`, valid around now.
+fn server_certificate() -> Result<(Vec<u8>, PrivateKeyDer<'static>), TlsError> {
+    let failed =
+        |e: rcgen::Error| TlsError(format!("could not generate the server certificate: {e}"));
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).map_err(failed)?;
+    let mut params = launch_certificate_params().map_err(failed)?;
+    params.key_usages = vec![rcgen::KeyUsagePurpose::DigitalSignature];
     let cert = params.self_signed(&key).map_err(failed)?;
     let key_der = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));
     Ok((cert.der().to_vec(), key_der))
@@ -171,12 +197,8 @@ mod tests {
 
     #[test]
     fn accepts_a_p521_ca_certificate_and_offers_h2() {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let cert = params.self_signed(&key).expect("cert");
-        let tls = AutoMtls::from_client_pem(&cert.pem()).expect("tls");
+        let (pem, _, _) = terraform_like_client_certificate().expect("certificate");
+        let tls = AutoMtls::from_client_pem(&pem).expect("tls");
         assert_eq!(tls.config.alpn_protocols, vec![b"h2".to_vec()]);
         assert!(!tls.server_cert_der.is_empty());
     }

@@ -38,30 +38,9 @@ pub struct ClientIdentity {
 impl ClientIdentity {
     /// Generates a fresh identity.
     pub fn generate() -> Self {
-        let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P521_SHA512).expect("P-521 key");
-        let mut params =
-            rcgen::CertificateParams::new(vec!["localhost".to_string()]).expect("params");
-        params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-        let mut name = rcgen::DistinguishedName::new();
-        name.push(rcgen::DnType::OrganizationName, "HashiCorp");
-        name.push(rcgen::DnType::CommonName, "localhost");
-        params.distinguished_name = name;
-        params.key_usages = vec![
-            rcgen::KeyUsagePurpose::DigitalSignature,
-            rcgen::KeyUsagePurpose::KeyEncipherment,
-            rcgen::KeyUsagePurpose::KeyAgreement,
-            rcgen::KeyUsagePurpose::KeyCertSign,
-        ];
-        params.extended_key_usages = vec![
-            rcgen::ExtendedKeyUsagePurpose::ClientAuth,
-            rcgen::ExtendedKeyUsagePurpose::ServerAuth,
-        ];
-        let cert = params.self_signed(&key).expect("self-signed cert");
-        Self {
-            pem: cert.pem(),
-            der: cert.der().to_vec(),
-            key: key.serialize_der(),
-        }
+        let (pem, der, key) = tfcf::plugin::wire::terraform_like_client_certificate()
+            .expect("a Terraform-like client certificate");
+        Self { pem, der, key }
     }
 }
 
