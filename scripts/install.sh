@@ -23,12 +23,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script_name=install
+usage_lines=6,18
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
-
-usage() {
-  sed -n '6,18p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-}
 
 # The value of option $1, given as the next argument $2 ($3 = arguments left).
 option_value() {

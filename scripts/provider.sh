@@ -1,8 +1,14 @@
 # Facts about the provider shared by install.sh, release.sh and demo.sh: its
 # name, type and version, Terraform's name for this machine's platform, the
 # check of a provider source address, building it, and the scripts' error
-# exits. Sourced, not run, after setting script_name; the other functions
+# exits. Sourced, not run, after setting script_name and usage_lines; the other functions
 # print their answer on stdout, or an error on stderr and return non-zero.
+
+# The usage: lines $usage_lines (e.g. 6,18) of the running script's header
+# comment, without the comment marks.
+usage() {
+  sed -n "${usage_lines}p" "$0" | sed 's/^# \{0,1\}//'
+}
 
 # Bad input: the reason, a pointer to the usage, exit status 2.
 usage_error() {

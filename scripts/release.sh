@@ -26,12 +26,9 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script_name=release
+usage_lines=13,20
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
-
-usage() {
-  sed -n '13,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-}
 
 # The protocol versions the binary serves, for the manifest.
 PROTOCOL_VERSIONS='["5.0", "6.0"]'

@@ -13,11 +13,10 @@ use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
-use support::plugin_client::connect;
+use support::plugin_client::{connect, provider_schema};
 use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::wire::plugin::Empty;
-use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
@@ -164,11 +163,7 @@ async fn shutdown_is_ignored_and_sigterm_stops_it_removing_the_socket() {
         .await
         .expect("Shutdown");
     tokio::time::sleep(Duration::from_millis(200)).await;
-    let schema = ProviderClient::new(channel)
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("still serving after Shutdown")
-        .into_inner();
+    let schema = provider_schema(&mut ProviderClient::new(channel), "after Shutdown").await;
     assert!(schema.provider.is_some());
 
     provider.signal("TERM");

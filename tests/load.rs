@@ -10,7 +10,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
+use support::plugin_client::{configure, provider_schema, ProviderProcess};
 use support::values::{read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
@@ -145,10 +145,6 @@ async fn one_process_serves_a_thousand_concurrent_reads_with_bounded_memory() {
 
     // Still serving normally afterwards.
     let mut client = clients.swap_remove(0);
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("GetProviderSchema")
-        .into_inner();
+    let schema = provider_schema(&mut client, "after the load").await;
     assert!(schema.diagnostics.is_empty());
 }

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{client_tls, configure, connect, ClientIdentity, ProviderProcess};
+use support::plugin_client::{
+    client_tls, configure, connect, provider_schema, ClientIdentity, ProviderProcess,
+};
 use support::values::{connector_config, provider_config, raw, read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
@@ -114,11 +116,7 @@ async fn serves_plaintext_without_a_client_certificate() {
         provider.handshake.line
     );
     let mut client = ProviderClient::new(provider.channel().await);
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("schema")
-        .into_inner();
+    let schema = provider_schema(&mut client, "over plaintext").await;
     assert!(schema.provider.is_some());
 }
 
@@ -159,11 +157,7 @@ async fn refuses_clients_without_the_pinned_certificate() {
 async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_schema() {
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("GetProviderSchema")
-        .into_inner();
+    let schema = provider_schema(&mut client, "first").await;
     assert!(schema.diagnostics.is_empty());
     assert!(schema
         .server_capabilities
@@ -542,10 +536,7 @@ async fn ignores_sigint_and_keeps_serving() {
         .expect("kill -INT");
     tokio::time::sleep(Duration::from_millis(100)).await;
     let mut client = ProviderClient::new(provider.channel().await);
-    assert!(client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .is_ok());
+    provider_schema(&mut client, "after SIGINT").await;
 }
 
 fn provider_pid(provider: &ProviderProcess) -> u32 {

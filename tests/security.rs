@@ -14,7 +14,7 @@ use std::time::Duration;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::plugin_client::{
-    client_tls, connect, open, ClientIdentity, PluginAddr, ProviderProcess,
+    client_tls, connect, open, provider_schema, ClientIdentity, PluginAddr, ProviderProcess,
 };
 use support::terraform::{text, Terraform, Workspace};
 use support::values::{
@@ -433,10 +433,7 @@ async fn the_socket_and_its_directory_are_shut_to_other_users() {
     );
     // The provider is untouched by all this.
     let mut client = ProviderClient::new(provider.channel().await);
-    client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("still serving");
+    provider_schema(&mut client, "after the refused clients").await;
 }
 
 // ---------------------------------------------------------------------------
@@ -980,11 +977,7 @@ async fn hostile_requests_get_diagnostics_and_the_provider_keeps_serving() {
     }
 
     // Still serving: the schema, and a real read with the right state.
-    let schema = client
-        .get_provider_schema(pb::get_provider_schema::Request {})
-        .await
-        .expect("GetProviderSchema after the hostile requests")
-        .into_inner();
+    let schema = provider_schema(&mut client, "after the hostile requests").await;
     assert!(schema.diagnostics.is_empty());
     assert!(schema.data_source_schemas.contains_key(DATA_SOURCE));
     let good = client

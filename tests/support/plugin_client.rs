@@ -299,6 +299,19 @@ pub async fn connect(
 pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
 
+/// GetProviderSchema, which must answer over gRPC; `when` says at what point
+/// in the test, should it not.
+pub async fn provider_schema(
+    client: &mut ProviderClient<Channel>,
+    when: &str,
+) -> pb::get_provider_schema::Response {
+    client
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .unwrap_or_else(|status| panic!("GetProviderSchema {when}: {status}"))
+        .into_inner()
+}
+
 /// The Terraform version the helpers below report in ConfigureProvider.
 pub const TERRAFORM_VERSION: &str = "1.11.4";
 

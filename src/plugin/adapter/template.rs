@@ -10,23 +10,26 @@
 macro_rules! impl_reply {
     ($pb:ident; diagnostics: $($message:ident),* $(,)?) => {
         $(
-            impl $crate::plugin::adapter::Reply for $pb::$message::Response {
-                // Some of these messages have only the diagnostics field.
-                #[allow(clippy::needless_update)]
-                fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
-                    Self {
-                        diagnostics: diagnostics(diags),
-                        ..Default::default()
-                    }
-                }
-                fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
-                    self.diagnostics
-                        .iter()
-                        .map(|d| (wire_severity(d), d.summary.as_str()))
-                        .collect()
+            $crate::plugin::adapter::template::impl_reply! { $pb::$message::Response; field: diagnostics }
+        )*
+    };
+    ($reply:ty; field: $field:ident) => {
+        impl $crate::plugin::adapter::Reply for $reply {
+            // Some of these messages have only the diagnostics field.
+            #[allow(clippy::needless_update)]
+            fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
+                Self {
+                    $field: diagnostics(diags),
+                    ..Default::default()
                 }
             }
-        )*
+            fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
+                self.$field
+                    .iter()
+                    .map(|d| (wire_severity(d), d.summary.as_str()))
+                    .collect()
+            }
+        }
     };
     ($pb:ident; error_text: $message:ident) => {
         impl $crate::plugin::adapter::Reply for $pb::$message::Response {
@@ -260,20 +263,7 @@ macro_rules! provider_adapter {
             }
         }
 
-        impl $crate::plugin::adapter::Reply for $pb::list_resource::Event {
-            fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
-                Self {
-                    diagnostic: diagnostics(diags),
-                    ..Default::default()
-                }
-            }
-            fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
-                self.diagnostic
-                    .iter()
-                    .map(|d| (wire_severity(d), d.summary.as_str()))
-                    .collect()
-            }
-        }
+        $crate::plugin::adapter::template::impl_reply! { $pb::list_resource::Event; field: diagnostic }
 
         impl $crate::plugin::adapter::Reply for $pb::invoke_action::Event {
             fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
