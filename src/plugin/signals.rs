@@ -35,7 +35,7 @@ pub(super) fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Res
 /// or in debug mode a clean stop); closing the console or shutting the system
 /// down stops the provider cleanly, as SIGTERM does.
 #[cfg(windows)]
-pub fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
+pub(super) fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Result<(), String> {
     use tokio::signal::windows::{ctrl_break, ctrl_c, ctrl_close, ctrl_shutdown};
     let failed = |what: &str, e: std::io::Error| format!("could not handle {what}: {e}");
     let mut interrupts = ctrl_c().map_err(|e| failed("Ctrl-C", e))?;
