@@ -8,9 +8,10 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::cloudflare::envelope::{ApiMessage, ShownBody};
+use crate::cloudflare::envelope::ShownBody;
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
+use crate::cloudflare::server_text::{self, OTHER_CHARS};
 
 /// How a request without an answer failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,8 +84,8 @@ pub enum ApiError {
     Reported {
         /// The status.
         status: StatusCode,
-        /// Cloudflare's errors.
-        errors: Vec<ApiMessage>,
+        /// The body, as messages show it (Cloudflare's errors).
+        body: ShownBody,
     },
     /// A successful envelope without a result.
     MissingResult {
@@ -100,6 +101,8 @@ pub enum ApiError {
     },
     /// Two kinds of reads asked for one URL with different result types.
     ResultTypeMismatch,
+    /// No attempt could be made before the read's deadline (see [`Stopped`]).
+    OutOfTime,
 }
 
 impl ApiError {
@@ -133,14 +136,14 @@ impl ApiError {
         };
         ApiError::Transport {
             kind,
-            chain: redactor.text(&error_chain(error)).into_owned(),
+            chain: shown_chain(error, redactor),
         }
     }
 
     /// A body that could not be read to its end: corrupt compression (never
     /// transient) or a broken or slow connection.
     pub fn from_body(error: &reqwest::Error, status: StatusCode, redactor: &Redactor) -> Self {
-        let chain = redactor.text(&error_chain(error)).into_owned();
+        let chain = shown_chain(error, redactor);
         if is_corrupt_encoding(error) {
             ApiError::Undecodable { status, chain }
         } else {
@@ -153,11 +156,12 @@ impl ApiError {
     }
 }
 
-/// A request that failed for good: its last error, its path, and how many
-/// attempts it took over how long.
+/// A request that failed for good: its last error, its path, how many
+/// attempts it took over how long, and, when the read's time ran out
+/// rather than its retries, why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Failure {
-    /// The last attempt's error.
+    /// The last attempt's error ([`ApiError::OutOfTime`] when none was made).
     pub error: ApiError,
     /// The path under the base URL.
     pub path: String,
@@ -165,6 +169,44 @@ pub struct Failure {
     pub attempts: u32,
     /// Time from the first attempt to giving up.
     pub elapsed: Duration,
+    /// Why the read stopped early, when `read_timeout` did not leave room
+    /// for the next attempt.
+    pub stopped: Option<Stopped>,
+}
+
+/// What the next attempt of a read would have waited for, which did not fit
+/// into what was left of the read's `read_timeout`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stopped {
+    /// What it would have waited for.
+    pub reason: StopReason,
+    /// How long it would have waited, when known.
+    pub wait: Option<Duration>,
+    /// What was left of the read's time.
+    pub left: Duration,
+    /// The read's whole time, `read_timeout`.
+    pub limit: Duration,
+}
+
+/// What a read would have waited for before its next attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    /// The wait the server asked for (`Retry-After`, `Retry-After-Ms`, `X-RateLimit-Reset`).
+    ServerAsked,
+    /// The provider's own backoff between attempts.
+    Backoff,
+    /// The pause every read takes after Cloudflare answered 429.
+    Paused,
+    /// The fixed cap of `rate_limit` requests per second.
+    RateLimit,
+    /// Cloudflare's request budget, by its rate-limit headers.
+    Budget,
+}
+
+/// [`error_chain`] as it may be shown: the chain may quote a URL or text a
+/// server sent, so it is redacted, cleaned and bounded.
+fn shown_chain(error: &reqwest::Error, redactor: &Redactor) -> String {
+    server_text::shown(&error_chain(error), OTHER_CHARS, false, redactor)
 }
 
 /// An error and its sources on one line, without repeating nested text.
@@ -211,9 +253,17 @@ pub fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<
 
 /// Whether a body failed to decompress because it is not what its
 /// `Content-Encoding` says, rather than because the connection broke
-/// part-way (which the HTTP client reports as a decoding error too).
+/// part-way or the body arrived too slowly (which the HTTP client reports
+/// as decoding errors too, compressed or not).
 fn is_corrupt_encoding(error: &reqwest::Error) -> bool {
-    error.is_decode() && !causes(error).any(|cause| cause.is::<hyper::Error>())
+    error.is_decode()
+        && !error.is_timeout()
+        && !causes(error).any(|cause| {
+            cause.is::<hyper::Error>()
+                || cause
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+        })
 }
 
 /// `error` and every error under it. An I/O error's `source()` skips the

@@ -15,7 +15,7 @@ use reqwest::header::{
 };
 use serde::de::DeserializeOwned;
 
-use crate::cloudflare::api_error::{self, ApiError, Failure};
+use crate::cloudflare::api_error::{self, ApiError, Failure, StopReason, Stopped};
 use crate::cloudflare::cache::ResponseCache;
 use crate::cloudflare::config::Settings;
 use crate::cloudflare::credentials::Credentials;
@@ -24,7 +24,8 @@ pub use crate::cloudflare::failure::RequestContext;
 use crate::cloudflare::failure::{self, Origin};
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
-use crate::cloudflare::throttle::{Throttle, Ticket, Waited};
+use crate::cloudflare::server_text::{self, OTHER_CHARS};
+use crate::cloudflare::throttle::{Throttle, Ticket, WaitFor, Waited};
 use crate::plugin::AttributePath;
 use crate::plugin::{report, Diagnostic, Diagnostics};
 
@@ -210,6 +211,7 @@ impl ApiClient {
             path: path.clone(),
             attempts: 0,
             elapsed: Duration::ZERO,
+            stopped: None,
         };
         let response = self
             .cache
@@ -220,7 +222,7 @@ impl ApiClient {
                     base_url: &self.settings.base_url,
                     credentials: &self.settings.credentials,
                 };
-                Diagnostics::from(failure::diagnostic(&failure, context, origin))
+                Diagnostics::from(self.redacted(failure::diagnostic(&failure, context, origin)))
             })?;
         // A reused result carries the wait of the request that fetched it:
         // this read waited for it only as long as it waited at all.
@@ -235,37 +237,97 @@ impl ApiClient {
         Ok(response)
     }
 
-    /// Makes attempts until one succeeds, one fails for good, or retries run out.
+    /// `diagnostic` with the credentials redacted from its summary and detail:
+    /// the last guard, after every piece of server text in it was redacted
+    /// where it was read.
+    fn redacted(&self, diagnostic: Diagnostic) -> Diagnostic {
+        Diagnostic {
+            summary: self.redactor.text(&diagnostic.summary).into_owned(),
+            detail: self.redactor.text(&diagnostic.detail).into_owned(),
+            ..diagnostic
+        }
+    }
+
+    /// Makes attempts until one succeeds, one fails for good, retries run
+    /// out, or the next attempt could not be made within `read_timeout`
+    /// (counted from the first attempt, covering every wait): a wait that
+    /// would pass it is not begun.
     async fn fetch<T: DeserializeOwned>(
         &self,
         url: String,
         path: String,
     ) -> Result<(ApiResponse<T>, usize), Failure> {
         let started = Instant::now();
+        let limit = self.settings.read_timeout;
+        let deadline = tokio::time::Instant::now() + limit;
         let attempts = self.settings.max_retries.saturating_add(1);
         let mut attempt = 0_u32;
         let mut waited = Waited::default();
+        let mut last = None;
+        let failure = |error: ApiError, attempts: u32, stopped: Option<Stopped>| Failure {
+            error,
+            path: path.clone(),
+            attempts,
+            elapsed: started.elapsed(),
+            stopped,
+        };
         loop {
+            let (ticket, wait) = match self.throttle.ready(deadline).await {
+                Ok(ready) => ready,
+                Err(too_long) => {
+                    let stopped = Stopped {
+                        reason: match too_long.reason {
+                            WaitFor::Pause => StopReason::Paused,
+                            WaitFor::Cap => StopReason::RateLimit,
+                            WaitFor::Budget => StopReason::Budget,
+                        },
+                        wait: too_long.needed,
+                        left: deadline.saturating_duration_since(tokio::time::Instant::now()),
+                        limit,
+                    };
+                    let error = last.take().unwrap_or(ApiError::OutOfTime);
+                    return Err(failure(error, attempt, Some(stopped)));
+                }
+            };
             attempt += 1;
-            let (ticket, wait) = self.throttle.ready().await;
             waited.add(wait);
-            let failed = match self.attempt(&url, &path, attempt, ticket).await {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            let timeout = self.settings.request_timeout.min(left);
+            let failed = match self.attempt(&url, &path, attempt, ticket, timeout).await {
                 Ok((response, size)) => return Ok((ApiResponse { waited, ..response }, size)),
                 Err(failed) => failed,
             };
             if !failed.error.is_retryable() || attempt >= attempts {
-                return Err(Failure {
-                    error: failed.error,
-                    path,
-                    attempts: attempt,
-                    elapsed: started.elapsed(),
-                });
+                return Err(failure(failed.error, attempt, None));
             }
             let wait = failed
                 .server_wait
                 .unwrap_or_else(|| retry::backoff(attempt));
             if failed.error.is_rate_limited() {
-                self.throttle.pause_for(wait);
+                self.throttle.pause_for(wait.min(limit));
+            }
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if wait > left {
+                let stopped = Stopped {
+                    reason: if failed.server_wait.is_some() {
+                        StopReason::ServerAsked
+                    } else {
+                        StopReason::Backoff
+                    },
+                    wait: Some(wait),
+                    left,
+                    limit,
+                };
+                tracing::debug!(
+                    method = "GET",
+                    path = %path,
+                    attempt,
+                    wait_ms = millis(wait),
+                    left_ms = millis(left),
+                    reason = ?failed.error,
+                    "Cloudflare API request not retried: the wait would pass read_timeout"
+                );
+                return Err(failure(failed.error, attempt, Some(stopped)));
             }
             tracing::debug!(
                 method = "GET",
@@ -276,6 +338,7 @@ impl ApiClient {
                 reason = ?failed.error,
                 "Cloudflare API request will be retried"
             );
+            last = Some(failed.error);
             tokio::time::sleep(wait).await;
         }
     }
@@ -287,12 +350,17 @@ impl ApiClient {
         path: &str,
         attempt: u32,
         ticket: Ticket<'_>,
+        timeout: Duration,
     ) -> Result<(ApiResponse<T>, usize), Attempted> {
         let started = Instant::now();
         let Some(credentials) = &self.auth_headers else {
             return Err(ApiError::NoCredentials.into());
         };
-        let request = self.http.get(url).headers(credentials.clone());
+        let request = self
+            .http
+            .get(url)
+            .headers(credentials.clone())
+            .timeout(timeout);
         let response = match request.send().await {
             Ok(response) => {
                 ticket.answered(response.headers());
@@ -314,7 +382,7 @@ impl ApiClient {
         let status = response.status();
         if status.is_redirection() {
             let location = redirect_target(url, response.headers())
-                .map(|target| self.redactor.text(&target).into_owned());
+                .map(|target| server_text::shown(&target, REDIRECT_CHARS, false, &self.redactor));
             return Err(ApiError::Redirected { status, location }.into());
         }
         let server_wait = retry::server_wait(status, response.headers(), SystemTime::now());
@@ -363,12 +431,12 @@ impl ApiClient {
             let error = match e {
                 ParseFailure::NotAnEnvelope(e) => ApiError::NotAnEnvelope {
                     status,
-                    problem: self.redactor.text(&e.to_string()).into_owned(),
+                    problem: server_text::shown(&e.to_string(), OTHER_CHARS, false, &self.redactor),
                     body: shown(),
                 },
                 ParseFailure::ReportedFailure => ApiError::Reported {
                     status,
-                    errors: shown().errors,
+                    body: shown(),
                 },
                 ParseFailure::MissingResult => ApiError::MissingResult { status },
             };
@@ -441,13 +509,15 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<(ApiResponse<T>, usize), Pa
     ))
 }
 
+/// Longest redirect target shown, in characters.
+const REDIRECT_CHARS: usize = 200;
+
 /// Where a redirect pointed, resolved against the request URL, without any
-/// user name or password, and cut short.
+/// user name or password (cut short and cleaned by the caller).
 fn redirect_target(request_url: &str, headers: &HeaderMap) -> Option<String> {
-    const LIMIT: usize = 200;
     let location = headers.get(LOCATION)?;
     let location = String::from_utf8_lossy(location.as_bytes());
-    let mut target = reqwest::Url::parse(request_url)
+    let target = reqwest::Url::parse(request_url)
         .and_then(|base| base.join(&location))
         .map(|mut url| {
             let _ = url.set_username("");
@@ -455,10 +525,6 @@ fn redirect_target(request_url: &str, headers: &HeaderMap) -> Option<String> {
             url.to_string()
         })
         .unwrap_or_else(|_| location.into_owned());
-    if let Some((cut, _)) = target.char_indices().nth(LIMIT) {
-        target.truncate(cut);
-        target.push('…');
-    }
     Some(target)
 }
 
@@ -511,6 +577,11 @@ mod tests {
     use super::*;
     use crate::cloudflare::secret::Secret;
 
+    /// A deadline no test reaches.
+    fn far() -> tokio::time::Instant {
+        tokio::time::Instant::now() + Duration::from_secs(86_400)
+    }
+
     fn client() -> ApiClient {
         ApiClient::new(Settings::new(
             Credentials::Token(Secret::new("t")),
@@ -544,9 +615,9 @@ mod tests {
         settings.request_timeout = Duration::from_secs(5);
         let client = ApiClient::new(settings).expect("client");
         let url = client.url(&["accounts", "a"]);
-        let (ticket, _) = client.throttle.ready().await;
+        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
         client
-            .attempt(&url, "/accounts/a", 1, ticket)
+            .attempt(&url, "/accounts/a", 1, ticket, Duration::from_secs(5))
             .await
             .map(|(response, _)| response)
             .map_err(|failed| failed.error)
@@ -632,6 +703,48 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_body_that_arrives_too_slowly_is_a_timeout_worth_retrying() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("address").port();
+        tokio::spawn(async move {
+            if let Ok((mut stream, _)) = listener.accept().await {
+                let mut request = [0_u8; 4096];
+                let _ = stream.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"success\":";
+                let _ = stream.write_all(head.as_bytes()).await;
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
+        });
+        let settings = Settings::new(
+            Credentials::Token(Secret::new("token-value")),
+            format!("http://127.0.0.1:{port}/client/v4"),
+        );
+        let client = ApiClient::new(settings).expect("client");
+        let url = client.url(&["x"]);
+        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
+        let error = client
+            .attempt::<serde_json::Value>(&url, "/x", 1, ticket, Duration::from_millis(500))
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .error;
+        assert!(
+            matches!(
+                error,
+                ApiError::Interrupted {
+                    timed_out: true,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert!(error.is_retryable());
+    }
+
+    #[tokio::test]
     async fn a_refused_connection_is_a_transport_error_worth_retrying() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
@@ -643,9 +756,9 @@ mod tests {
         settings.max_retries = 0;
         let client = ApiClient::new(settings).expect("client");
         let url = client.url(&["x"]);
-        let (ticket, _) = client.throttle.ready().await;
+        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
         let error = client
-            .attempt::<serde_json::Value>(&url, "/x", 1, ticket)
+            .attempt::<serde_json::Value>(&url, "/x", 1, ticket, Duration::from_secs(5))
             .await
             .map(|_| ())
             .unwrap_err()
@@ -663,9 +776,15 @@ mod tests {
         assert!(error.is_retryable());
         let none = ApiClient::new(Settings::new(Credentials::Missing, "http://127.0.0.1:9"))
             .expect("client");
-        let (ticket, _) = none.throttle.ready().await;
+        let (ticket, _) = none.throttle.ready(far()).await.expect("ready");
         let missing = none
-            .attempt::<serde_json::Value>("http://127.0.0.1:9/x", "/x", 1, ticket)
+            .attempt::<serde_json::Value>(
+                "http://127.0.0.1:9/x",
+                "/x",
+                1,
+                ticket,
+                Duration::from_secs(5),
+            )
             .await
             .map(|_| ())
             .unwrap_err()
@@ -729,7 +848,8 @@ mod tests {
         );
         let long = format!("https://evil.example/{}", "x".repeat(1000));
         headers.insert(LOCATION, HeaderValue::from_str(&long).expect("header"));
-        let shown = redirect_target("http://a.test/", &headers).expect("target");
+        let target = redirect_target("http://a.test/", &headers).expect("target");
+        let shown = server_text::shown(&target, REDIRECT_CHARS, false, &Redactor::default());
         assert!(shown.chars().count() <= 201, "{shown}");
         assert_eq!(redirect_target("http://a.test/", &HeaderMap::new()), None);
     }

@@ -37,11 +37,20 @@ pub const ENV_MAX_RETRIES: &str = "CLOUDFLARE_MAX_RETRIES";
 pub const ENV_REQUEST_TIMEOUT: &str = "CLOUDFLARE_REQUEST_TIMEOUT";
 /// Environment variable for `rate_limit`.
 pub const ENV_RATE_LIMIT: &str = "CLOUDFLARE_RATE_LIMIT";
+/// Environment variable for `read_timeout`.
+pub const ENV_READ_TIMEOUT: &str = "CLOUDFLARE_READ_TIMEOUT";
 
 /// Retries after a failed attempt when neither configuration nor environment says.
 pub const DEFAULT_MAX_RETRIES: u32 = 6;
 /// Per-attempt timeout when neither configuration nor environment says.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The whole time one read may take when neither configuration nor
+/// environment says: a full five-minute window of Cloudflare's request
+/// budget, and a minute for the attempts around it.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(360);
+/// The smallest fixed cap `rate_limit` accepts above 0: one request every
+/// 100 s. Smaller rates would hold every read past any `read_timeout`.
+pub const MIN_RATE_LIMIT: f64 = 0.01;
 /// Requests per second when neither configuration nor environment says: no
 /// fixed cap. The request budget driven by Cloudflare's rate-limit headers
 /// paces requests instead (see `budget.rs`).
@@ -62,11 +71,13 @@ tf_object! {
         base_url: ConfigValue<String> => optional().validate(base_url_rule()),
         /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
         user_agent_operator_suffix: ConfigValue<String> => optional().validate(suffix_rule()),
-        /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset` when that is at most 60 s; other errors are never retried. With the default, a read gives up after at most about 30 s of waiting between attempts. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
+        /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts, bodies cut off or too slow, and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset`; other errors are never retried. Every wait must fit into what is left of `read_timeout`: one that would not (a server asking for five minutes with one minute left, say) ends the read at once with an error saying how long was asked. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
         max_retries: ConfigValue<i64> => optional().validate(max_retries_range()),
         /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
         request_timeout: ConfigValue<i64> => optional().validate(request_timeout_range()),
-        /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
+        /// The longest one data source read may take, in seconds (1 to 3600, default 360), counted from its first request: every attempt, the waits between them and the waits for Cloudflare's request budget. A wait that would end after it is not begun; the read fails at once, saying what it would have waited for and how long. The default covers one whole five-minute window of the budget. Alternatively, can be configured using the `CLOUDFLARE_READ_TIMEOUT` environment variable.
+        read_timeout: ConfigValue<i64> => optional().validate(read_timeout_range()),
+        /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0, or 0.01 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
         rate_limit: ConfigValue<f64> => optional().validate(rate_limit_range()),
     }
 }
@@ -79,8 +90,12 @@ fn request_timeout_range() -> NumberRange {
     NumberRange::whole("Invalid request_timeout", 1, 600)
 }
 
+fn read_timeout_range() -> NumberRange {
+    NumberRange::whole("Invalid read_timeout", 1, 3600)
+}
+
 fn rate_limit_range() -> NumberRange {
-    NumberRange::any("Invalid rate_limit", 0.0, 1000.0)
+    NumberRange::any("Invalid rate_limit", 0.0, 1000.0).or_zero_from(MIN_RATE_LIMIT)
 }
 
 /// A provider argument with the environment variable that stands in for it.
@@ -114,9 +129,10 @@ const USER_AGENT_OPERATOR_SUFFIX: Setting =
 const MAX_RETRIES: Setting = Setting::new("max_retries", ENV_MAX_RETRIES);
 const REQUEST_TIMEOUT: Setting = Setting::new("request_timeout", ENV_REQUEST_TIMEOUT);
 const RATE_LIMIT: Setting = Setting::new("rate_limit", ENV_RATE_LIMIT);
+const READ_TIMEOUT: Setting = Setting::new("read_timeout", ENV_READ_TIMEOUT);
 
 /// The number settings with their values and allowed ranges.
-fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, NumberRange); 3] {
+fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, NumberRange); 4] {
     // Whole numbers within the ranges below are exact in an f64.
     [
         (
@@ -130,6 +146,11 @@ fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, Numb
             request_timeout_range(),
         ),
         (config.rate_limit.clone(), RATE_LIMIT, rate_limit_range()),
+        (
+            config.read_timeout.map(|n| *n as f64),
+            READ_TIMEOUT,
+            read_timeout_range(),
+        ),
     ]
 }
 
@@ -302,6 +323,8 @@ pub struct Settings {
     pub request_timeout: Duration,
     /// Requests per second for the whole process; 0 means no limit.
     pub rate_limit: f64,
+    /// Time allowed for one whole read: every attempt and every wait.
+    pub read_timeout: Duration,
     /// The proxy requests go through, chosen from the environment; `None` for none.
     pub proxy: Option<Proxy>,
 }
@@ -319,6 +342,7 @@ impl Settings {
             max_retries: DEFAULT_MAX_RETRIES,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             rate_limit: DEFAULT_RATE_LIMIT,
+            read_timeout: DEFAULT_READ_TIMEOUT,
             proxy: None,
         }
     }
@@ -583,7 +607,7 @@ pub fn resolve(
         },
         None => DEFAULT_BASE_URL.to_string(),
     };
-    let [retries, timeout, rate] = number_settings(&config).map(|setting| {
+    let [retries, timeout, rate, read_timeout] = number_settings(&config).map(|setting| {
         number_setting(setting, env)
             .map_err(|diag| diags.push(diag))
             .ok()
@@ -604,6 +628,7 @@ pub fn resolve(
         max_retries,
         request_timeout: timeout.map_or(DEFAULT_REQUEST_TIMEOUT, Duration::from_secs_f64),
         rate_limit: rate.unwrap_or(DEFAULT_RATE_LIMIT),
+        read_timeout: read_timeout.map_or(DEFAULT_READ_TIMEOUT, Duration::from_secs_f64),
     })
 }
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
-use crate::cloudflare::api_error::{ApiError, Failure, TransportKind};
+use crate::cloudflare::api_error::{ApiError, Failure, StopReason, Stopped, TransportKind};
 use crate::cloudflare::budget::Snapshot;
-use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES};
+use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES, ENV_RATE_LIMIT, ENV_READ_TIMEOUT};
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{ApiMessage, ShownBody};
 use crate::plugin::AttributePath;
@@ -63,7 +63,7 @@ pub fn diagnostic(failure: &Failure, context: &RequestContext, origin: Origin<'_
             problem,
             body,
         } => not_an_envelope(path, *status, body, problem),
-        ApiError::Reported { status, errors } => reported_failure(path, *status, errors, context),
+        ApiError::Reported { status, body } => reported_failure(path, *status, body, context),
         ApiError::MissingResult { status } => missing_result(path, *status),
         ApiError::Status { status: code, body } => {
             status(*code, body, path, context, origin.credentials)
@@ -72,25 +72,95 @@ pub fn diagnostic(failure: &Failure, context: &RequestContext, origin: Origin<'_
             "Internal error in the response cache",
             "Two kinds of reads asked for the same URL with different result types. This is a bug in the provider; please report it.",
         ),
+        ApiError::OutOfTime => Diagnostic::error(
+            "Cloudflare API read would wait past read_timeout",
+            format!("Reading {} could not send its request in time.", context.what),
+        ),
     };
-    if failure.error.is_retryable() {
-        exhausted(diag, failure.attempts, failure.elapsed)
-    } else {
-        diag
+    match &failure.stopped {
+        Some(stopped) => out_of_time(diag, stopped, failure),
+        None if failure.error.is_retryable() => exhausted(diag, failure.attempts, failure.elapsed),
+        None => diag,
     }
 }
 
-/// `[code] message; …` for a list of Cloudflare errors.
-pub fn describe_errors(errors: &[ApiMessage]) -> String {
-    if errors.is_empty() {
-        "no error details".to_string()
+/// The diagnostic of a read whose next attempt did not fit into what was
+/// left of `read_timeout`: the last attempt's diagnostic (if there was one)
+/// and what the read would have waited for, how long, and how to allow it.
+fn out_of_time(last: Diagnostic, stopped: &Stopped, failure: &Failure) -> Diagnostic {
+    let wait = stopped.wait.map(duration_text);
+    let reason = match (stopped.reason, wait) {
+        (StopReason::ServerAsked, Some(wait)) => format!("Cloudflare asked to wait {wait} before the next attempt (Retry-After, Retry-After-Ms or X-RateLimit-Reset)"),
+        (StopReason::Backoff, Some(wait)) => format!("The next attempt was due in {wait}"),
+        (StopReason::Paused, Some(wait)) => format!("Every read of this provider is held for {wait} more, because Cloudflare answered 429 (too many requests) and asked to wait"),
+        (StopReason::RateLimit, Some(wait)) => format!("rate_limit ({ENV_RATE_LIMIT}) would hold the next request for {wait}"),
+        (StopReason::Budget, Some(wait)) => format!("Cloudflare's request budget for these credentials is spent until its window resets in {wait}, by the rate-limit headers of its answers"),
+        (_, _) => "The read waited for the answers of requests already under way, to learn where Cloudflare's request budget stands".to_string(),
+    };
+    let ending = if stopped.wait.is_some() {
+        format!(
+            ", but only {} of read_timeout ({}) remained, so the read stopped at once instead of waiting.",
+            duration_text(stopped.left),
+            duration_text(stopped.limit)
+        )
     } else {
-        errors
-            .iter()
-            .map(ApiMessage::describe)
-            .collect::<Vec<_>>()
-            .join("; ")
+        format!(
+            ", until read_timeout ({}) ran out.",
+            duration_text(stopped.limit)
+        )
+    };
+    let advice =
+        format!("Raise read_timeout ({ENV_READ_TIMEOUT}) to allow longer waits, or retry later.");
+    if failure.error == ApiError::OutOfTime {
+        return Diagnostic {
+            detail: format!("{} {reason}{ending} {advice}", last.detail),
+            ..last
+        };
     }
+    let tries = match failure.attempts {
+        1 => "1 attempt".to_string(),
+        n => format!("{n} attempts"),
+    };
+    Diagnostic {
+        detail: format!(
+            "{} That was the last of {tries} over {:.1} s. {reason}{ending} {advice}",
+            last.detail,
+            failure.elapsed.as_secs_f64()
+        ),
+        ..last
+    }
+}
+
+/// A duration as a person reads it: `2.5 s`, `300 s`, `more than a day`.
+fn duration_text(duration: Duration) -> String {
+    let secs = duration.as_secs_f64();
+    if secs < 10.0 {
+        format!("{secs:.1} s")
+    } else if secs <= 86_400.0 {
+        format!("{} s", secs.round())
+    } else {
+        "more than a day".to_string()
+    }
+}
+
+/// `[code] message; …` for the Cloudflare errors of a body, with how many
+/// more there were when not all are shown.
+pub fn describe_errors(body: &ShownBody) -> String {
+    if body.errors.is_empty() {
+        return "no error details".to_string();
+    }
+    let mut text = body
+        .errors
+        .iter()
+        .map(ApiMessage::describe)
+        .collect::<Vec<_>>()
+        .join("; ");
+    match body.omitted_errors {
+        0 => {}
+        1 => text.push_str("; and 1 more error"),
+        more => text.push_str(&format!("; and {more} more errors")),
+    }
+    text
 }
 
 fn no_credentials(context: &RequestContext) -> Diagnostic {
@@ -220,14 +290,14 @@ fn certificate(reason: &str, base_url: &str, context: &RequestContext) -> Diagno
 fn reported_failure(
     path: &str,
     status: StatusCode,
-    errors: &[ApiMessage],
+    body: &ShownBody,
     context: &RequestContext,
 ) -> Diagnostic {
     Diagnostic::error(
         format!("Cloudflare could not read {}", context.what),
         format!(
             "GET {path} answered {status} but reported failure: {}. Check the identifiers and the token's permissions ({}), then retry.",
-            describe_errors(errors),
+            describe_errors(body),
             context.permission
         ),
     )
@@ -252,7 +322,7 @@ fn status(
     let reported = if body.errors.is_empty() {
         format!("the body was: {}", body.excerpt)
     } else {
-        format!("Cloudflare said: {}", describe_errors(&body.errors))
+        format!("Cloudflare said: {}", describe_errors(body))
     };
     let answered = format!("GET {path} answered {status}; {reported}.");
     match status {
@@ -432,6 +502,7 @@ mod tests {
             path: "/p".to_string(),
             attempts,
             elapsed: Duration::from_millis(1500),
+            stopped: None,
         };
         let origin = Origin {
             base_url: "https://api.example.test/client/v4",
@@ -485,5 +556,56 @@ mod tests {
         ] {
             assert!(diag.detail.contains(part), "{part}: {}", diag.detail);
         }
+    }
+
+    #[test]
+    fn a_wait_past_read_timeout_says_how_long_was_asked_and_which_setting_allows_more() {
+        let body = br#"{"success":false,"errors":[{"code":971,"message":"slow down"}]}"#;
+        let failure = Failure {
+            error: ApiError::Status {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                body: ShownBody::new(body, None, &crate::cloudflare::secret::Redactor::new([])),
+            },
+            path: "/p".to_string(),
+            attempts: 1,
+            elapsed: Duration::from_millis(200),
+            stopped: Some(Stopped {
+                reason: StopReason::ServerAsked,
+                wait: Some(Duration::from_secs(1800)),
+                left: Duration::from_secs(359),
+                limit: Duration::from_secs(360),
+            }),
+        };
+        let origin = Origin {
+            base_url: "https://api.example.test/client/v4",
+            credentials: &Credentials::Missing,
+        };
+        let diag = diagnostic(&failure, &context(), origin);
+        assert_eq!(diag.summary, "Cloudflare API rate limit reached");
+        for part in [
+            "asked to wait 1800 s",
+            "only 359 s of read_timeout (360 s) remained",
+            "CLOUDFLARE_READ_TIMEOUT",
+            "[971] slow down",
+        ] {
+            assert!(diag.detail.contains(part), "{part}: {}", diag.detail);
+        }
+        let never = Failure {
+            error: ApiError::OutOfTime,
+            attempts: 0,
+            stopped: Some(Stopped {
+                reason: StopReason::Budget,
+                wait: Some(Duration::MAX),
+                left: Duration::from_secs(20),
+                limit: Duration::from_secs(30),
+            }),
+            ..failure
+        };
+        let diag = diagnostic(&never, &context(), origin);
+        assert_eq!(
+            diag.summary,
+            "Cloudflare API read would wait past read_timeout"
+        );
+        assert!(diag.detail.contains("more than a day"), "{}", diag.detail);
     }
 }

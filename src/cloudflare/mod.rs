@@ -16,6 +16,7 @@ pub mod proxy;
 pub mod rate_headers;
 pub mod retry;
 pub mod secret;
+pub mod server_text;
 pub mod sso_connector;
 pub mod sso_connectors;
 pub mod throttle;

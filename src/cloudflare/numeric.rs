@@ -13,6 +13,8 @@ pub struct NumberRange {
     min: f64,
     max: f64,
     whole: bool,
+    /// When set, the range is 0 or this to `max`: numbers between 0 and it are refused.
+    zero_or_from: Option<f64>,
 }
 
 impl NumberRange {
@@ -24,6 +26,7 @@ impl NumberRange {
             min: min as f64,
             max: max as f64,
             whole: true,
+            zero_or_from: None,
         }
     }
 
@@ -42,6 +45,16 @@ impl NumberRange {
             min,
             max,
             whole: false,
+            zero_or_from: None,
+        }
+    }
+
+    /// The same range with the numbers between 0 and `low` cut out: 0
+    /// itself (which means "off") or `low` and more.
+    pub fn or_zero_from(self, low: f64) -> Self {
+        Self {
+            zero_or_from: Some(low),
+            ..self
         }
     }
 
@@ -57,12 +70,11 @@ impl NumberRange {
         } else {
             "a number"
         };
-        let allowed = if self.max.is_infinite() {
-            format!("{kind} of at least {}", self.min)
-        } else {
-            format!("{kind} from {} to {}", self.min, self.max)
-        };
-        if !number.is_finite() || number < self.min || number > self.max {
+        let allowed = self.allowed(kind);
+        let in_gap = self
+            .zero_or_from
+            .is_some_and(|low| number != 0.0 && number < low);
+        if !number.is_finite() || number < self.min || number > self.max || in_gap {
             return Err(format!("{what} must be {allowed}, but is {number}."));
         }
         if self.whole && number.fract() != 0.0 {
@@ -71,6 +83,15 @@ impl NumberRange {
             ));
         }
         Ok(())
+    }
+
+    /// What the range allows, in words, for numbers described as `kind`.
+    fn allowed(&self, kind: &str) -> String {
+        match self.zero_or_from {
+            Some(low) => format!("0 or {kind} from {low} to {}", self.max),
+            None if self.max.is_infinite() => format!("{kind} of at least {}", self.min),
+            None => format!("{kind} from {} to {}", self.min, self.max),
+        }
     }
 
     /// Parses and checks text from an environment variable named `variable`.
@@ -88,10 +109,10 @@ impl NumberRange {
 
 impl Validator for NumberRange {
     fn description(&self) -> String {
-        if self.max.is_infinite() {
-            format!("Must be at least {}.", self.min)
-        } else {
-            format!("Must be from {} to {}.", self.min, self.max)
+        match self.zero_or_from {
+            Some(low) => format!("Must be 0 or from {low} to {}.", self.max),
+            None if self.max.is_infinite() => format!("Must be at least {}.", self.min),
+            None => format!("Must be from {} to {}.", self.min, self.max),
         }
     }
 
@@ -164,5 +185,18 @@ mod tests {
             "{err}"
         );
         assert!(rule.parse("0", "CLOUDFLARE_REQUEST_TIMEOUT").is_err());
+    }
+
+    #[test]
+    fn a_range_with_a_gap_above_zero_refuses_tiny_numbers() {
+        let rule = NumberRange::any("Invalid rate_limit", 0.0, 1000.0).or_zero_from(0.01);
+        assert!(rule.check(0.0, "rate_limit").is_ok());
+        assert!(rule.check(0.01, "rate_limit").is_ok());
+        assert!(rule.check(1000.0, "rate_limit").is_ok());
+        for tiny in [1e-20, 0.009, f64::MIN_POSITIVE] {
+            let err = rule.check(tiny, "rate_limit").unwrap_err();
+            assert!(err.contains("0 or a number from 0.01 to 1000"), "{err}");
+        }
+        assert!(rule.check(-1.0, "rate_limit").is_err());
     }
 }

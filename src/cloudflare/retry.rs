@@ -1,6 +1,8 @@
 //! When to retry an API request and how long to wait first: exponential
 //! backoff with jitter, unless the server says how long (`Retry-After-Ms`,
-//! `Retry-After`, `X-RateLimit-Reset`) and that wait is reasonable.
+//! `Retry-After`, `X-RateLimit-Reset`). The client waits only when the wait
+//! fits into what is left of the read's `read_timeout`, and otherwise stops
+//! at once, saying how long the server asked for.
 
 use std::time::{Duration, SystemTime};
 
@@ -11,9 +13,6 @@ use reqwest::StatusCode;
 pub const BASE_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest backoff delay.
 pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
-/// The longest server-requested wait honoured; longer ones fall back to backoff
-/// so one header cannot stall a plan for minutes.
-pub const MAX_HONOURED_WAIT: Duration = Duration::from_secs(60);
 
 /// Whether a response status is worth retrying: 408, 409, 429 and every 5xx.
 /// Other 4xx mean the request itself is wrong and will fail the same way again.
@@ -42,7 +41,8 @@ pub fn full_backoff(retry: u32) -> Duration {
 ///
 /// `Retry-After-Ms` wins over `Retry-After` (seconds or an HTTP date); on a 429,
 /// `X-RateLimit-Reset` (an HTTP date, seconds to wait, or a Unix time) is used
-/// when neither is present. Waits over [`MAX_HONOURED_WAIT`] are ignored.
+/// when neither is present. A wait too long for a `Duration` is
+/// [`Duration::MAX`]: the caller, which has less time than that, stops.
 pub fn server_wait(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
     let header = |name: &str| {
         headers
@@ -50,16 +50,20 @@ pub fn server_wait(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> 
             .and_then(|v| v.to_str().ok())
             .map(str::trim)
     };
-    let wait = if let Some(ms) = header("retry-after-ms") {
-        seconds(ms).and_then(|s| Duration::try_from_secs_f64(s / 1000.0).ok())
+    if let Some(ms) = header("retry-after-ms") {
+        seconds(ms).map(|s| duration(s / 1000.0))
     } else if let Some(after) = header("retry-after") {
         delay_or_date(after, now, false)
     } else if status == StatusCode::TOO_MANY_REQUESTS {
         header("x-ratelimit-reset").and_then(|reset| delay_or_date(reset, now, true))
     } else {
         None
-    };
-    wait.filter(|w| *w <= MAX_HONOURED_WAIT)
+    }
+}
+
+/// `secs` seconds, saturating at [`Duration::MAX`].
+fn duration(secs: f64) -> Duration {
+    Duration::try_from_secs_f64(secs).unwrap_or(Duration::MAX)
 }
 
 /// Non-negative finite seconds from header text.
@@ -75,10 +79,12 @@ fn delay_or_date(text: &str, now: SystemTime, epoch_allowed: bool) -> Option<Dur
     if let Some(secs) = seconds(text) {
         const UNIX_TIME_FLOOR: f64 = 1_000_000_000.0;
         if epoch_allowed && secs >= UNIX_TIME_FLOOR {
-            let at = SystemTime::UNIX_EPOCH.checked_add(Duration::try_from_secs_f64(secs).ok()?)?;
-            return Some(at.duration_since(now).unwrap_or(Duration::ZERO));
+            return Some(match SystemTime::UNIX_EPOCH.checked_add(duration(secs)) {
+                Some(at) => at.duration_since(now).unwrap_or(Duration::ZERO),
+                None => Duration::MAX,
+            });
         }
-        return Duration::try_from_secs_f64(secs).ok();
+        return Some(duration(secs));
     }
     let at = httpdate::parse_http_date(text).ok()?;
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
@@ -203,33 +209,24 @@ mod tests {
     }
 
     #[test]
-    fn waits_beyond_the_cap_fall_back_to_backoff() {
+    fn long_and_huge_waits_are_reported_as_asked() {
         assert_eq!(
             server_wait(TOO_MANY, &headers(&[("retry-after", "300")]), now()),
-            None
-        );
-        assert_eq!(
-            server_wait(TOO_MANY, &headers(&[("retry-after", "60")]), now()),
-            Some(MAX_HONOURED_WAIT)
+            Some(Duration::from_secs(300))
         );
         for huge in ["1e300", "1e30"] {
-            assert_eq!(
-                server_wait(TOO_MANY, &headers(&[("retry-after", huge)]), now()),
-                None
-            );
-            assert_eq!(
-                server_wait(TOO_MANY, &headers(&[("retry-after-ms", huge)]), now()),
-                None
-            );
-            assert_eq!(
-                server_wait(TOO_MANY, &headers(&[("x-ratelimit-reset", huge)]), now()),
-                None
-            );
+            for header in ["retry-after", "retry-after-ms", "x-ratelimit-reset"] {
+                assert_eq!(
+                    server_wait(TOO_MANY, &headers(&[(header, huge)]), now()),
+                    Some(Duration::MAX),
+                    "{header}: {huge}"
+                );
+            }
         }
         let far = httpdate::fmt_http_date(now() + Duration::from_secs(3600));
         assert_eq!(
             server_wait(TOO_MANY, &headers(&[("x-ratelimit-reset", &far)]), now()),
-            None
+            Some(Duration::from_secs(3600))
         );
     }
 }

@@ -41,6 +41,38 @@ impl Waited {
     }
 }
 
+/// What a request would have waited for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaitFor {
+    /// The pause every read takes after Cloudflare answered 429.
+    Pause,
+    /// The fixed cap of `rate_limit` requests per second.
+    Cap,
+    /// Cloudflare's request budget to recover (its window to reset, or the
+    /// answers of requests in flight to say where it stands).
+    Budget,
+}
+
+/// A request that could not go before its read's deadline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TooLong {
+    /// What it would have waited for.
+    pub reason: WaitFor,
+    /// How long it would have had to wait from the moment it gave up, when known.
+    pub needed: Option<Duration>,
+}
+
+/// `Ok` when a wait for `reason` until `until` ends by `deadline`.
+fn fits(reason: WaitFor, until: Instant, now: Instant, deadline: Instant) -> Result<(), TooLong> {
+    if until <= deadline {
+        return Ok(());
+    }
+    Err(TooLong {
+        reason,
+        needed: Some(until.saturating_duration_since(now)),
+    })
+}
+
 /// Paces API requests for the whole process.
 pub struct Throttle {
     budget: Mutex<Budget>,
@@ -104,14 +136,17 @@ impl Throttle {
         }
     }
 
-    /// Waits until a request may be sent; returns the permission and the wait.
-    pub async fn ready(&self) -> (Ticket<'_>, Waited) {
+    /// Waits until a request may be sent, but never past `deadline`: returns
+    /// the permission and the wait, or, at once, why the request could not
+    /// go by then (a wait that would end after it, or one still going on at it).
+    pub async fn ready(&self, deadline: Instant) -> Result<(Ticket<'_>, Waited), TooLong> {
         let started = Instant::now();
         let mut waited = Waited::default();
         let mut warned = false;
         loop {
             let now = Instant::now();
             if let Some(until) = self.pause_deadline().filter(|until| *until > now) {
+                fits(WaitFor::Pause, until, now, deadline)?;
                 self.note_start(&mut waited, now);
                 self.sleep(until, started, &mut warned, None).await;
                 continue;
@@ -119,6 +154,7 @@ impl Throttle {
             if let Some(cap) = &self.cap {
                 if let Err(not_until) = cap.check() {
                     let until = now + not_until.wait_time_from(self.clock.now());
+                    fits(WaitFor::Cap, until, now, deadline)?;
                     self.sleep(until, started, &mut warned, None).await;
                     continue;
                 }
@@ -136,12 +172,25 @@ impl Throttle {
                         probe,
                         open: true,
                     };
-                    return (ticket, waited);
+                    return Ok((ticket, waited));
                 }
                 Admission::Wait { state, until } => {
                     self.note_state(state, now);
                     self.note_start(&mut waited, now);
-                    let until = until.unwrap_or(now + Duration::from_secs(3600));
+                    let until = match until {
+                        Some(until) => {
+                            fits(WaitFor::Budget, until, now, deadline)?;
+                            until
+                        }
+                        // Only an answer can tell: wait for one until the deadline.
+                        None if now < deadline => deadline,
+                        None => {
+                            return Err(TooLong {
+                                reason: WaitFor::Budget,
+                                needed: None,
+                            })
+                        }
+                    };
                     self.sleep(until, started, &mut warned, Some(answered))
                         .await;
                 }
@@ -151,7 +200,9 @@ impl Throttle {
 
     /// Holds back every request in the process for `wait` (after a 429).
     pub fn pause_for(&self, wait: Duration) {
-        let until = Instant::now() + wait;
+        let Some(until) = Instant::now().checked_add(wait) else {
+            return;
+        };
         let mut slot = self
             .paused_until
             .lock()
@@ -239,7 +290,9 @@ fn quota(per_second: f64) -> Option<Quota> {
     if !per_second.is_finite() || per_second <= 0.0 {
         return None;
     }
-    let period = Duration::try_from_secs_f64(1.0 / per_second).ok()?;
+    // Validation keeps rate_limit at 0.01 or more; a smaller rate still gets
+    // the longest period rather than none at all.
+    let period = Duration::try_from_secs_f64(1.0 / per_second).unwrap_or(Duration::from_secs(100));
     // A burst as large as one second's allowance.
     let burst = NonZeroU32::new(per_second.ceil().clamp(1.0, 10_000.0) as u32)?;
     Some(Quota::with_period(period.max(Duration::from_nanos(1)))?.allow_burst(burst))
@@ -249,6 +302,69 @@ fn quota(per_second: f64) -> Option<Quota> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    /// A deadline no test reaches.
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(86_400)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_wait_past_the_deadline_fails_at_once_with_its_reason() {
+        let throttle = Throttle::new(0.0);
+        throttle.pause_for(Duration::from_secs(300));
+        let started = Instant::now();
+        let too_long = throttle
+            .ready(Instant::now() + Duration::from_secs(30))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(too_long.reason, WaitFor::Pause);
+        assert_eq!(too_long.needed, Some(Duration::from_secs(300)));
+        assert_eq!(started.elapsed(), Duration::ZERO, "it did not wait");
+
+        let budget = Throttle::new(0.0);
+        let (ticket, _) = budget.ready(far()).await.expect("first");
+        ticket.answered(&rate_headers(0, 10));
+        let too_long = budget
+            .ready(Instant::now() + Duration::from_secs(5))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(too_long.reason, WaitFor::Budget);
+        assert!(too_long
+            .needed
+            .is_some_and(|n| n >= Duration::from_secs(10)));
+
+        let capped = Throttle::new(0.01);
+        let (ticket, _) = capped.ready(far()).await.expect("first");
+        drop(ticket);
+        let too_long = capped
+            .ready(Instant::now() + Duration::from_secs(10))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(too_long.reason, WaitFor::Cap);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn waiting_for_answers_stops_at_the_deadline() {
+        let throttle = Throttle::new(0.0);
+        let (_probe, _) = throttle.ready(far()).await.expect("probe");
+        let started = Instant::now();
+        let too_long = throttle
+            .ready(Instant::now() + Duration::from_secs(5))
+            .await
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(
+            too_long,
+            TooLong {
+                reason: WaitFor::Budget,
+                needed: None
+            }
+        );
+        assert_eq!(started.elapsed(), Duration::from_secs(5));
+    }
 
     fn rate_headers(remaining: u64, reset: u64) -> HeaderMap {
         let mut map = HeaderMap::new();
@@ -267,10 +383,10 @@ mod tests {
     async fn the_fixed_cap_paces_after_its_burst() {
         let throttle = Throttle::new(20.0);
         let started = std::time::Instant::now();
-        let (ticket, _) = throttle.ready().await;
+        let (ticket, _) = throttle.ready(far()).await.expect("no deadline");
         ticket.answered(&HeaderMap::new());
         for _ in 0..24 {
-            let (ticket, _) = throttle.ready().await;
+            let (ticket, _) = throttle.ready(far()).await.expect("no deadline");
             drop(ticket);
         }
         let took = started.elapsed();
@@ -281,10 +397,10 @@ mod tests {
     async fn no_cap_and_no_headers_means_full_speed() {
         let throttle = Throttle::new(0.0);
         let started = Instant::now();
-        let (ticket, _) = throttle.ready().await;
+        let (ticket, _) = throttle.ready(far()).await.expect("no deadline");
         ticket.answered(&HeaderMap::new());
         for _ in 0..1000 {
-            let (ticket, waited) = throttle.ready().await;
+            let (ticket, waited) = throttle.ready(far()).await.expect("no deadline");
             assert_eq!(waited.duration, Duration::ZERO);
             ticket.answered(&HeaderMap::new());
         }
@@ -296,16 +412,16 @@ mod tests {
         let throttle = Throttle::new(0.0);
         throttle.pause_for(Duration::from_millis(150));
         throttle.pause_for(Duration::from_millis(10));
-        let (_ticket, waited) = throttle.ready().await;
+        let (_ticket, waited) = throttle.ready(far()).await.expect("no deadline");
         assert!(waited.duration >= Duration::from_millis(150), "{waited:?}");
     }
 
     #[tokio::test(start_paused = true)]
     async fn at_the_reserve_a_read_waits_for_the_reset_and_says_where_it_stood() {
         let throttle = Throttle::new(0.0);
-        let (ticket, _) = throttle.ready().await;
+        let (ticket, _) = throttle.ready(far()).await.expect("no deadline");
         ticket.answered(&rate_headers(10, 7));
-        let (ticket, waited) = throttle.ready().await;
+        let (ticket, waited) = throttle.ready(far()).await.expect("no deadline");
         assert!(
             waited.duration >= Duration::from_secs(7) && waited.duration <= Duration::from_secs(9),
             "{waited:?}"
@@ -317,11 +433,11 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn waiters_behind_a_probe_go_when_it_is_answered() {
         let throttle = std::sync::Arc::new(Throttle::new(0.0));
-        let (probe, _) = throttle.ready().await;
+        let (probe, _) = throttle.ready(far()).await.expect("no deadline");
         let waiter = {
             let throttle = std::sync::Arc::clone(&throttle);
             tokio::spawn(async move {
-                let (ticket, waited) = throttle.ready().await;
+                let (ticket, waited) = throttle.ready(far()).await.expect("no deadline");
                 drop(ticket);
                 waited.duration
             })
@@ -342,5 +458,6 @@ mod tests {
         assert!(quota(f64::NAN).is_none());
         assert_eq!(quota(3.0).expect("quota").burst_size().get(), 3);
         assert_eq!(quota(0.5).expect("quota").burst_size().get(), 1);
+        assert!(quota(1e-20).is_some(), "a tiny rate is still a cap");
     }
 }
