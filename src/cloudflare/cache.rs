@@ -11,7 +11,7 @@ use std::sync::Arc;
 use moka::future::Cache;
 
 /// Most bytes of response bodies kept; beyond it the least used results go.
-pub const MAX_CACHED_BYTES: u64 = 256 << 20;
+pub const MAX_CACHED_BYTES: u64 = 32 << 20;
 
 /// A successful result, typed by its reader but stored without its type.
 #[derive(Clone)]

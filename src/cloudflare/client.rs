@@ -16,12 +16,14 @@ use reqwest::header::{
 use serde::de::DeserializeOwned;
 
 use crate::cloudflare::api_error::{self, ApiError, Failure, StopReason, Stopped};
+use crate::cloudflare::base_url;
 use crate::cloudflare::cache::ResponseCache;
 use crate::cloudflare::config::Settings;
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 pub use crate::cloudflare::failure::RequestContext;
 use crate::cloudflare::failure::{self, Origin};
+use crate::cloudflare::memory::{MemoryBudget, ReadMemory};
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text::{self, OTHER_CHARS};
@@ -29,8 +31,9 @@ use crate::cloudflare::throttle::{Throttle, Ticket, WaitFor, Waited};
 use crate::plugin::AttributePath;
 use crate::plugin::{report, Diagnostic, Diagnostics};
 
-/// Largest response body read before giving up.
-pub const MAX_BODY_BYTES: usize = 10 << 20;
+/// Largest response body read before giving up: a thousand times a page of
+/// fifty connectors.
+pub const MAX_BODY_BYTES: usize = 4 << 20;
 /// Longest time allowed to open a connection (shorter when `request_timeout` is).
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A read that waited longer than this for the API budget tells the user why,
@@ -76,6 +79,8 @@ pub struct ApiResponse<T> {
     pub result_info: Option<ResultInfo>,
     /// How long the request waited for the API budget before it could go.
     pub waited: Waited,
+    /// The size of the body it came from, in bytes.
+    pub size: usize,
 }
 
 /// How one attempt failed, with the wait the server asked for before another.
@@ -109,12 +114,13 @@ pub struct ApiClient {
     redactor: Redactor,
     throttle: Throttle,
     cache: ResponseCache,
+    memory: MemoryBudget,
 }
 
 impl std::fmt::Debug for ApiClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiClient")
-            .field("base_url", &self.settings.base_url)
+            .field("base_url", &self.settings.shown_base_url)
             .field("credentials", &self.settings.credentials.mode())
             .field("max_retries", &self.settings.max_retries)
             .field("request_timeout", &self.settings.request_timeout)
@@ -174,8 +180,9 @@ impl ApiClient {
             http,
             throttle: Throttle::new(settings.rate_limit),
             cache: ResponseCache::new(),
+            memory: MemoryBudget::default(),
             auth_headers: auth_headers(&settings.credentials)?,
-            redactor: Redactor::new(settings.credentials.values()),
+            redactor: redactor(&settings),
             settings,
         })
     }
@@ -190,15 +197,22 @@ impl ApiClient {
         format!("{}{}", self.settings.base_url, display_path(segments, &[]))
     }
 
+    /// The tracker of what one read keeps of the API's answers (see [`get`](Self::get)).
+    pub fn read_memory(&self) -> ReadMemory {
+        self.memory.read()
+    }
+
     /// GETs an object; returns the envelope's result or diagnostics that explain the failure.
     ///
     /// Identical GETs in flight at once share one request, and a success is
-    /// reused for the rest of the process; failures are not kept.
+    /// reused for the rest of the process; failures are not kept. The
+    /// answer's size counts against the read's `memory`.
     pub async fn get<T>(
         &self,
         segments: &[&str],
         query: &[(&str, String)],
         context: &RequestContext,
+        memory: &mut ReadMemory,
     ) -> Result<ApiResponse<T>, Diagnostics>
     where
         T: DeserializeOwned + Clone + Send + Sync + 'static,
@@ -219,11 +233,12 @@ impl ApiClient {
             .await
             .map_err(|failure| {
                 let origin = Origin {
-                    base_url: &self.settings.base_url,
+                    base_url: &self.settings.shown_base_url,
                     credentials: &self.settings.credentials,
                 };
                 Diagnostics::from(self.redacted(failure::diagnostic(&failure, context, origin)))
             })?;
+        memory.add(response.size, &context.what)?;
         // A reused result carries the wait of the request that fetched it:
         // this read waited for it only as long as it waited at all.
         let waited = response.waited.duration.min(started.elapsed());
@@ -445,6 +460,18 @@ impl ApiClient {
     }
 }
 
+/// The redactor for everything servers send back: the credentials and
+/// whatever in `base_url` may be a secret.
+fn redactor(settings: &Settings) -> Redactor {
+    let url_secrets = base_url::secrets(&settings.base_url);
+    let values = settings.credentials.values();
+    Redactor::new(
+        values
+            .into_iter()
+            .chain(url_secrets.iter().map(String::as_str)),
+    )
+}
+
 /// The headers that carry `credentials`, built once and marked sensitive;
 /// `None` when there are none. A value no header can carry is refused here,
 /// when the provider is configured, so no request is ever built with it.
@@ -504,6 +531,7 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<(ApiResponse<T>, usize), Pa
             result,
             result_info: parsed.result_info,
             waited: Waited::default(),
+            size: body.len(),
         },
         body.len(),
     ))

@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::cloudflare::base_url;
 use crate::cloudflare::credentials::{self, Credentials, Origin};
 use crate::cloudflare::env::Env;
 use crate::cloudflare::numeric::NumberRange;
@@ -16,8 +17,7 @@ use crate::plugin::{ConfigValue, TfObject};
 use crate::plugin::{Diagnostic, Diagnostics};
 use crate::plugin::{Schema, StringRule};
 
-/// Default API endpoint.
-pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+pub use crate::cloudflare::base_url::DEFAULT_BASE_URL;
 
 /// Environment variable for `api_token`.
 pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
@@ -261,51 +261,9 @@ fn base_url_rule() -> StringRule {
     )
 }
 
-/// `value` quoted for an error message, cut short so a huge value is never echoed whole.
-fn shown_url(value: &str) -> String {
-    const LIMIT: usize = 100;
-    match value.char_indices().nth(LIMIT) {
-        Some((cut, _)) => format!("{:?}…", value.get(..cut).unwrap_or("")),
-        None => format!("{value:?}"),
-    }
-}
-
-/// Checks that `base_url` is an absolute http(s) URL with a host.
+/// Checks a `base_url` argument (see [`base_url::check`]).
 pub fn check_base_url(value: &str) -> Result<(), String> {
-    let parsed = reqwest::Url::parse(value).map_err(|e| {
-        format!(
-            "base_url {} is not an absolute URL ({e}). Use a value like {DEFAULT_BASE_URL:?}.",
-            shown_url(value)
-        )
-    })?;
-    if !parsed.username().is_empty() || parsed.password().is_some() {
-        return Err(
-            "base_url must not contain a user name or password: the provider authenticates with its own credentials, and a URL with secrets in it would end up in logs. Remove the part before '@'.".to_string(),
-        );
-    }
-    if !matches!(parsed.scheme(), "http" | "https") {
-        return Err(format!(
-            "base_url must use http or https, not {:?}. Use a value like {DEFAULT_BASE_URL:?}.",
-            parsed.scheme()
-        ));
-    }
-    let authority = value
-        .split_once(':')
-        .and_then(|(_, rest)| rest.strip_prefix("//"))
-        .and_then(|rest| rest.split(['/', '?', '#']).next());
-    if parsed.host_str().is_none_or(str::is_empty) || authority.is_none_or(str::is_empty) {
-        return Err(format!(
-            "base_url {} has no host. Use a value like {DEFAULT_BASE_URL:?}.",
-            shown_url(value)
-        ));
-    }
-    if parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!(
-            "base_url {} must not have a query string or fragment.",
-            shown_url(value)
-        ));
-    }
-    Ok(())
+    base_url::check(value, BASE_URL.attribute)
 }
 
 /// Everything the API client needs, resolved from configuration and environment.
@@ -315,6 +273,8 @@ pub struct Settings {
     pub credentials: Credentials,
     /// The API root, without a trailing slash.
     pub base_url: String,
+    /// The API root as messages and logs show it ([`base_url::shown`]).
+    pub shown_base_url: String,
     /// The full User-Agent header.
     pub user_agent: String,
     /// Retries after a failed attempt.
@@ -332,9 +292,11 @@ pub struct Settings {
 impl Settings {
     /// Settings for `base_url` with these credentials and every other setting at its default.
     pub fn new(credentials: Credentials, base_url: impl Into<String>) -> Self {
+        let base_url = base_url.into();
         Self {
             credentials,
-            base_url: base_url.into(),
+            shown_base_url: base_url::shown(&base_url),
+            base_url,
             user_agent: format!(
                 "terraform-provider-cloudflare/{}",
                 env!("CARGO_PKG_VERSION")
@@ -595,10 +557,12 @@ pub fn resolve(
     let base_url = match config
         .base_url
         .known()
-        .cloned()
-        .or_else(|| env.get(BASE_URL.variable))
-    {
-        Some(url) => match check_base_url(&url) {
+        .map(|url| (url.clone(), BASE_URL.attribute))
+        .or_else(|| {
+            env.get(BASE_URL.variable)
+                .map(|url| (url, BASE_URL.variable))
+        }) {
+        Some((url, source)) => match base_url::check(&url, source) {
             Ok(()) => url.trim_end_matches('/').to_string(),
             Err(detail) => {
                 diags.push(Diagnostic::error("Invalid base_url", detail).at(BASE_URL.path()));
@@ -623,6 +587,7 @@ pub fn resolve(
     Ok(Settings {
         credentials,
         proxy: proxy::for_url(&base_url, env),
+        shown_base_url: base_url::shown(&base_url),
         base_url,
         user_agent: user_agent(provider_version, terraform_version, suffix.as_deref()),
         max_retries,

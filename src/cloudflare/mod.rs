@@ -2,6 +2,7 @@
 //! on the generic [`plugin`](crate::plugin) layer.
 
 pub mod api_error;
+pub mod base_url;
 pub mod budget;
 pub mod cache;
 pub mod client;
@@ -11,6 +12,7 @@ pub mod env;
 pub mod envelope;
 pub mod failure;
 pub mod ids;
+pub mod memory;
 pub mod numeric;
 pub mod proxy;
 pub mod rate_headers;
@@ -74,10 +76,11 @@ impl Provider for CloudflareProvider {
         )?;
         tracing::debug!(
             credentials = settings.credentials.mode(),
-            base_url = %settings.base_url,
+            base_url = %settings.shown_base_url,
             max_retries = settings.max_retries,
             request_timeout_s = settings.request_timeout.as_secs_f64(),
             rate_limit = settings.rate_limit,
+            read_timeout_s = settings.read_timeout.as_secs_f64(),
             "provider configured"
         );
         ApiClient::new(settings).map_err(Diagnostics::from)

@@ -6,11 +6,13 @@ use serde::Deserialize;
 
 use crate::cloudflare::client::{ApiClient, RequestContext};
 use crate::cloudflare::ids::cloudflare_id;
+use crate::cloudflare::secret::Redactor;
+use crate::cloudflare::server_text;
 use crate::cloudflare::timestamp;
 use crate::plugin::tf_object;
 use crate::plugin::AttributePath;
 use crate::plugin::DataSource;
-use crate::plugin::Diagnostics;
+use crate::plugin::{Diagnostic, Diagnostics};
 
 tf_object! {
     /// DNS verification of the connector's email domain.
@@ -103,28 +105,54 @@ pub struct ApiVerification {
 }
 
 impl ConnectorAttributes {
-    /// Converts an API object: timestamps normalised, absent fields null.
-    pub fn from_api(api: ApiSsoConnector) -> Self {
-        Self {
+    /// Converts an API object: timestamps checked and normalised, absent
+    /// fields null. `at` is where the object sits in the state, for the
+    /// error when a timestamp is not one.
+    pub fn from_api(api: ApiSsoConnector, at: &AttributePath) -> Result<Self, Diagnostic> {
+        Ok(Self {
             id: api.id,
-            created_on: api.created_on.as_deref().map(timestamp::normalize),
+            created_on: checked_timestamp(api.created_on, at, "created_on")?,
             email_domain: api.email_domain,
             enabled: api.enabled,
-            updated_on: api.updated_on.as_deref().map(timestamp::normalize),
+            updated_on: checked_timestamp(api.updated_on, at, "updated_on")?,
             use_fedramp_language: api.use_fedramp_language,
             verification: api.verification.map(|v| Verification {
                 code: v.code,
                 status: v.status,
             }),
-        }
+        })
     }
+}
+
+/// A timestamp attribute named `name` under `at`, normalised; an error at
+/// the attribute when the API's text is not an RFC 3339 timestamp.
+fn checked_timestamp(
+    text: Option<String>,
+    at: &AttributePath,
+    name: &str,
+) -> Result<Option<String>, Diagnostic> {
+    let Some(text) = text else {
+        return Ok(None);
+    };
+    timestamp::normalize(&text).map(Some).map_err(|why| {
+        let path = at.then_attribute(name);
+        Diagnostic::error(
+            "Invalid timestamp from the Cloudflare API",
+            format!("The API's answer gives {path} as {why}. The provider does not pass on a date and time it cannot read. Retry later; if it persists, report it to Cloudflare, or, if base_url points at a proxy, check what it returns."),
+        )
+        .at(path)
+    })
 }
 
 impl SsoConnector {
     /// Fills the computed attributes from an API object, keeping the arguments.
-    pub fn with_api(account_id: String, sso_connector_id: String, api: ApiSsoConnector) -> Self {
-        let attributes = ConnectorAttributes::from_api(api);
-        Self {
+    pub fn with_api(
+        account_id: String,
+        sso_connector_id: String,
+        api: ApiSsoConnector,
+    ) -> Result<Self, Diagnostic> {
+        let attributes = ConnectorAttributes::from_api(api, &AttributePath::root())?;
+        Ok(Self {
             account_id,
             sso_connector_id,
             id: attributes.id,
@@ -134,7 +162,7 @@ impl SsoConnector {
             updated_on: attributes.updated_on,
             use_fedramp_language: attributes.use_fedramp_language,
             verification: attributes.verification,
-        }
+        })
     }
 }
 
@@ -187,13 +215,28 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
                 ],
                 &[],
                 &context,
+                &mut client.read_memory(),
             )
             .await?;
+        if let Some(answered) = response.result.id.as_deref() {
+            if !answered.eq_ignore_ascii_case(&config.sso_connector_id) {
+                return Err(Diagnostic::error(
+                    "Cloudflare answered with another SSO connector",
+                    format!(
+                        "Reading {} returned the connector {:?} instead. The provider does not pass on an object other than the one asked for. Retry later; if it persists, report it to Cloudflare, or, if base_url points at a proxy, check that it forwards requests unchanged.",
+                        context.what,
+                        server_text::shown(answered, 64, false, &Redactor::default())
+                    ),
+                )
+                .at(AttributePath::attribute("sso_connector_id"))
+                .into());
+            }
+        }
         Ok(SsoConnector::with_api(
             config.account_id,
             config.sso_connector_id,
             response.result,
-        ))
+        )?)
     }
 }
 
@@ -251,7 +294,7 @@ mod tests {
     #[test]
     fn missing_fields_become_null_and_timestamps_are_normalised() {
         let api: ApiSsoConnector = serde_json::from_str(r#"{"id":"abc","created_on":"2025-01-01T12:21:02.0000Z","updated_on":"2025-01-01T12:21:02.5000Z"}"#).expect("json");
-        let model = SsoConnector::with_api("a".into(), "b".into(), api);
+        let model = SsoConnector::with_api("a".into(), "b".into(), api).expect("valid");
         let value = model.to_value();
         assert_eq!(
             value.attribute("created_on"),
@@ -294,6 +337,25 @@ mod tests {
         assert!(!read.0[0].detail.contains("bug"), "{}", read.0[0].detail);
         assert!(schema.validate(&config(Value::unknown())).is_empty());
         assert!(schema.validate(&config(Value::from(""))).has_errors());
+    }
+
+    #[test]
+    fn a_timestamp_that_is_not_one_is_an_error_at_its_attribute() {
+        let api: ApiSsoConnector =
+            serde_json::from_str(r#"{"id":"abc","updated_on":"2025-02-30T00:00:00Z"}"#)
+                .expect("json");
+        let err = SsoConnector::with_api("a".into(), "b".into(), api)
+            .err()
+            .expect("an invalid date");
+        assert_eq!(err.attribute, Some(AttributePath::attribute("updated_on")));
+        assert!(err.detail.contains("has 28 days"), "{}", err.detail);
+        let listed: ApiSsoConnector =
+            serde_json::from_str(r#"{"created_on":"0000-00-00"}"#).expect("json");
+        let at = AttributePath::attribute("result").then_index(3);
+        let err = ConnectorAttributes::from_api(listed, &at)
+            .err()
+            .expect("no date at all");
+        assert_eq!(err.attribute, Some(at.then_attribute("created_on")));
     }
 
     #[test]

@@ -12,8 +12,9 @@ use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::sso_connector::{sso_request, ApiSsoConnector, ConnectorAttributes};
 use crate::plugin::tf_object;
+use crate::plugin::AttributePath;
 use crate::plugin::DataSource;
-use crate::plugin::{Diagnostic, Diagnostics};
+use crate::plugin::{report, Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
 pub const DEFAULT_MAX_ITEMS: usize = 1000;
@@ -45,7 +46,10 @@ pub enum Next {
 
 /// Collects connectors page by page and decides when to stop: at the limit, on
 /// an empty page, on a page with nothing new, on the last page by
-/// `result_info`, or when the API does not paginate at all.
+/// `result_info`, or when the API does not paginate at all. It remembers
+/// what makes the list doubtful (connectors listed twice, a page that
+/// repeated earlier ones, fewer connectors than the API counted) for
+/// [`Pager::warnings`].
 #[derive(Debug)]
 pub struct Pager {
     limit: usize,
@@ -54,6 +58,9 @@ pub struct Pager {
     received: u64,
     seen: HashSet<String>,
     items: Vec<ApiSsoConnector>,
+    duplicates: u64,
+    repeated_page: Option<u64>,
+    total_count: Option<u64>,
 }
 
 impl Pager {
@@ -66,6 +73,9 @@ impl Pager {
             received: 0,
             seen: HashSet::new(),
             items: Vec::new(),
+            duplicates: 0,
+            repeated_page: None,
+            total_count: None,
         }
     }
 
@@ -76,6 +86,7 @@ impl Pager {
         for item in items {
             if let Some(id) = &item.id {
                 if !self.seen.insert(id.clone()) {
+                    self.duplicates += 1;
                     continue;
                 }
             }
@@ -88,7 +99,18 @@ impl Pager {
         let Some(info) = info else {
             return Next::Done;
         };
-        let last_page = info.total_pages.is_some_and(|total| self.page >= total)
+        if info.total_count.is_some() {
+            self.total_count = info.total_count;
+        }
+        if new == 0 && on_page > 0 {
+            self.repeated_page = Some(self.page);
+        }
+        // A total_pages of 0 with items on the page says nothing: go by the
+        // count and the page size instead.
+        let last_page = info
+            .total_pages
+            .filter(|total| *total > 0)
+            .is_some_and(|total| self.page >= total)
             || info.total_count.is_some_and(|total| self.received >= total)
             || on_page < info.per_page.unwrap_or(self.per_page);
         if new == 0 || self.items.len() >= self.limit || last_page {
@@ -98,9 +120,64 @@ impl Pager {
         Next::Page(self.page)
     }
 
+    /// Warnings about a list that may not be what the account holds,
+    /// listing `what`: connectors listed more than once, a page that held
+    /// only connectors of earlier pages, or an end short of the count the
+    /// API gave (unless `max_items` was reached).
+    pub fn warnings(&self, what: &str) -> Vec<Diagnostic> {
+        let mut warnings = Vec::new();
+        let kept = u64::try_from(self.items.len()).unwrap_or(u64::MAX);
+        let full = self.items.len() >= self.limit;
+        if self.duplicates > 0 {
+            warnings.push(Diagnostic::warning(
+                "SSO connectors listed more than once",
+                format!(
+                    "Listing {what}, the API returned {} more than once (the same id again); each is kept once, in the place it first appeared. This happens when connectors are added or removed while the pages are read; run the plan again if the list matters.",
+                    count(self.duplicates, "connector", "connectors")
+                ),
+            ));
+        }
+        let short = self
+            .total_count
+            .filter(|total| !full && self.received < *total);
+        match (short, self.repeated_page) {
+            (Some(total), repeated) => {
+                let why = match repeated {
+                    Some(page) => format!(" Page {page} held only connectors of earlier pages, so the listing stopped there: if base_url points at a proxy, check that it passes the page parameter on."),
+                    None => " The API's last page came before the count was reached; connectors may have been removed while the pages were read.".to_string(),
+                };
+                warnings.push(Diagnostic::warning(
+                    "SSO connector list may be incomplete",
+                    format!(
+                        "Listing {what} ended with {}, but the API counted {total} (result_info.total_count).{why} Run the plan again; if it persists, check the connectors in the Cloudflare dashboard.",
+                        count(kept, "connector", "connectors")
+                    ),
+                ));
+            }
+            (None, Some(page)) if !full => warnings.push(Diagnostic::warning(
+                "SSO connector list may be incomplete",
+                format!(
+                    "Listing {what}, page {page} held only connectors of earlier pages, so the listing stopped there with {}. If base_url points at a proxy, check that it passes the page parameter on.",
+                    count(kept, "connector", "connectors")
+                ),
+            )),
+            _ => {}
+        }
+        warnings
+    }
+
     /// The connectors collected, in API order.
     pub fn into_items(self) -> Vec<ApiSsoConnector> {
         self.items
+    }
+}
+
+/// `n` with the singular or plural noun.
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
     }
 }
 
@@ -110,17 +187,21 @@ impl SsoConnectors {
         account_id: String,
         max_items: Option<i64>,
         items: Vec<ApiSsoConnector>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, Diagnostic> {
+        let result = AttributePath::attribute("result");
+        let connectors = items
+            .into_iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let at = result.then_index(i64::try_from(index).unwrap_or(i64::MAX));
+                ConnectorAttributes::from_api(item, &at)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
             account_id,
             max_items,
-            result: Some(
-                items
-                    .into_iter()
-                    .map(ConnectorAttributes::from_api)
-                    .collect(),
-            ),
-        }
+            result: Some(connectors),
+        })
     }
 }
 
@@ -153,6 +234,7 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
         };
         let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
         let mut pager = Pager::new(limit, per_page);
+        let mut memory = client.read_memory();
         let mut page = 1_u64;
         loop {
             if page > MAX_PAGES {
@@ -173,6 +255,7 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
                         ("per_page", per_page.to_string()),
                     ],
                     &context,
+                    &mut memory,
                 )
                 .await?;
             match pager.take(response.result, response.result_info.as_ref()) {
@@ -180,11 +263,14 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
                 Next::Done => break,
             }
         }
+        for warning in pager.warnings(&context.what) {
+            report(warning);
+        }
         Ok(SsoConnectors::with_api(
             config.account_id,
             config.max_items,
             pager.into_items(),
-        ))
+        )?)
     }
 }
 
@@ -295,6 +381,72 @@ mod tests {
         assert_eq!(pager.into_items().len(), 2);
         let mut pager = Pager::new(1000, 2);
         assert_eq!(pager.take(Vec::new(), Some(&endless)), Next::Done);
+    }
+
+    #[test]
+    fn repeated_pages_duplicates_and_short_lists_are_warned_about() {
+        let what = "the SSO connectors of account \"a\"";
+        let mut pager = Pager::new(1000, 2);
+        assert_eq!(
+            pager.take(connectors(0..2), Some(&info(1, 2, 6))),
+            Next::Page(2)
+        );
+        assert_eq!(
+            pager.take(connectors(0..2), Some(&info(2, 2, 6))),
+            Next::Done
+        );
+        let warnings = pager.warnings(what);
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings.iter().all(|w| !w.is_error()));
+        assert!(
+            warnings[0].detail.contains("2 connectors more than once"),
+            "{}",
+            warnings[0].detail
+        );
+        assert!(
+            warnings[1]
+                .detail
+                .contains("ended with 2 connectors, but the API counted 6"),
+            "{}",
+            warnings[1].detail
+        );
+        assert!(warnings[1]
+            .detail
+            .contains("Page 2 held only connectors of earlier pages"));
+
+        let zero_pages = ResultInfo {
+            total_pages: Some(0),
+            total_count: Some(5),
+            per_page: Some(2),
+            ..ResultInfo::default()
+        };
+        let mut pager = Pager::new(1000, 2);
+        assert_eq!(
+            pager.take(connectors(0..2), Some(&zero_pages)),
+            Next::Page(2),
+            "total_pages 0 is no last page"
+        );
+        assert_eq!(pager.take(connectors(2..3), Some(&zero_pages)), Next::Done);
+        let warnings = pager.warnings(what);
+        assert_eq!(warnings.len(), 1);
+        assert!(
+            warnings[0]
+                .detail
+                .contains("ended with 3 connectors, but the API counted 5"),
+            "{}",
+            warnings[0].detail
+        );
+
+        let mut complete = Pager::new(1000, 50);
+        complete.take(connectors(0..50), Some(&info(1, 50, 60)));
+        complete.take(connectors(50..60), Some(&info(2, 50, 60)));
+        assert!(complete.warnings(what).is_empty());
+        let mut capped = Pager::new(10, 10);
+        capped.take(connectors(0..10), Some(&info(1, 10, 60)));
+        assert!(
+            capped.warnings(what).is_empty(),
+            "max_items reached is no short list"
+        );
     }
 
     #[test]
