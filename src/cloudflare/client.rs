@@ -395,7 +395,7 @@ impl ApiClient {
             }
         };
         let status = response.status();
-        if status.is_redirection() {
+        if is_redirect(status) {
             let location = redirect_target(url, response.headers())
                 .map(|target| server_text::shown(&target, REDIRECT_CHARS, false, &self.redactor));
             return Err(ApiError::Redirected { status, location }.into());
@@ -535,6 +535,12 @@ fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<(ApiResponse<T>, usize), Pa
         },
         body.len(),
     ))
+}
+
+/// Whether `status` sends the client elsewhere (other 3xx answers, such as
+/// 304 Not Modified, are unexpected answers, not redirects).
+fn is_redirect(status: reqwest::StatusCode) -> bool {
+    matches!(status.as_u16(), 301 | 302 | 303 | 307 | 308)
 }
 
 /// Longest redirect target shown, in characters.

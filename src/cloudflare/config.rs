@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::cloudflare::base_url;
 use crate::cloudflare::credentials::{self, Credentials, Origin};
-use crate::cloudflare::env::Env;
+use crate::cloudflare::env::{unreadable_error, Env};
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
@@ -66,7 +66,7 @@ tf_object! {
         /// A special Cloudflare API key good for a restricted set of endpoints. Alternatively, can be configured using the `CLOUDFLARE_API_USER_SERVICE_KEY` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints reject it: use `api_token` for them.
         api_user_service_key: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_user_service_key")),
         /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`; ignored, with a warning, alongside `api_token`.
-        email: ConfigValue<String> => optional().validate(credential_rule("email")),
+        email: ConfigValue<String> => optional().validate(email_rule()),
         /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
         base_url: ConfigValue<String> => optional().validate(base_url_rule()),
         /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
@@ -130,6 +130,48 @@ const MAX_RETRIES: Setting = Setting::new("max_retries", ENV_MAX_RETRIES);
 const REQUEST_TIMEOUT: Setting = Setting::new("request_timeout", ENV_REQUEST_TIMEOUT);
 const RATE_LIMIT: Setting = Setting::new("rate_limit", ENV_RATE_LIMIT);
 const READ_TIMEOUT: Setting = Setting::new("read_timeout", ENV_READ_TIMEOUT);
+
+/// Every setting with an environment variable.
+const SETTINGS: [Setting; 10] = [
+    API_TOKEN,
+    API_KEY,
+    API_USER_SERVICE_KEY,
+    EMAIL,
+    BASE_URL,
+    USER_AGENT_OPERATOR_SUFFIX,
+    MAX_RETRIES,
+    REQUEST_TIMEOUT,
+    RATE_LIMIT,
+    READ_TIMEOUT,
+];
+
+/// The other variables the provider reads: the proxy settings (see `proxy.rs`).
+const OTHER_VARIABLES: [&str; 7] = [
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "REQUEST_METHOD",
+];
+
+/// An error for every variable the provider reads that is set to something
+/// that is not text: at the setting's attribute for the settings' variables.
+fn unreadable_variables(env: &dyn Env) -> Diagnostics {
+    let mut diags = Diagnostics::new();
+    for setting in SETTINGS {
+        if env.unreadable(setting.variable) {
+            diags.push(unreadable_error(setting.variable).at(setting.path()));
+        }
+    }
+    for variable in OTHER_VARIABLES {
+        if env.unreadable(variable) {
+            diags.push(unreadable_error(variable));
+        }
+    }
+    diags
+}
 
 /// The number settings with their values and allowed ranges.
 fn number_settings(config: &ProviderConfig) -> [(ConfigValue<f64>, Setting, NumberRange); 4] {
@@ -226,6 +268,15 @@ fn credential_rule(name: &'static str) -> StringRule {
         "Invalid credential",
         "Must be non-empty printable ASCII with no whitespace.",
         move |value| credentials::check(value, Origin::Argument(name)),
+    )
+}
+
+/// The validator of `email`: the credential rules and the shape of an address.
+fn email_rule() -> StringRule {
+    StringRule::new(
+        "Invalid email",
+        "Must be an email address: non-empty printable ASCII with no whitespace and one @.",
+        |value| credentials::check_email(value, Origin::Argument(EMAIL.attribute)),
     )
 }
 
@@ -343,8 +394,19 @@ impl Supplied {
     /// values are checked by their validators); problems go to `diags`.
     fn check_environment(&self, diags: &mut Diagnostics) {
         if let Origin::Environment(_) = self.origin {
-            if let Err(detail) = credentials::check(&self.value, self.origin) {
-                diags.push(Diagnostic::error("Invalid credential", detail).at(self.setting.path()));
+            let (summary, checked) = if self.setting.attribute == EMAIL.attribute {
+                (
+                    "Invalid email",
+                    credentials::check_email(&self.value, self.origin),
+                )
+            } else {
+                (
+                    "Invalid credential",
+                    credentials::check(&self.value, self.origin),
+                )
+            };
+            if let Err(detail) = checked {
+                diags.push(Diagnostic::error(summary, detail).at(self.setting.path()));
             }
         }
     }
@@ -481,7 +543,10 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
         Ok(config) => config,
         Err(diags) => return diags,
     };
-    let mut diags = Diagnostics::new();
+    let mut diags = unreadable_variables(env);
+    if diags.has_errors() {
+        return diags;
+    }
     let credentials_known = [
         &config.api_token,
         &config.api_key,
@@ -498,7 +563,12 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
             diags.push(diag);
         }
     }
+    // Values in the block are checked by their attributes' validators; only
+    // the environment variables that stand in for unset ones are checked here.
     for setting in number_settings(&config) {
+        if !setting.0.is_null() {
+            continue;
+        }
         if let Err(diag) = number_setting(setting, env) {
             diags.push(diag);
         }
@@ -544,6 +614,7 @@ pub fn resolve(
             );
         }
     }
+    diags.extend(unreadable_variables(env));
     if diags.has_errors() {
         return Err(diags);
     }
@@ -945,5 +1016,35 @@ mod tests {
             assert!(validate(&c, &env(&[])).is_empty(), "{quiet}");
         }
         assert!(validate(&config(&[("base_url", Value::unknown())]), &env(&[])).is_empty());
+    }
+
+    #[test]
+    fn unreadable_variables_are_refused_never_taken_for_unset() {
+        let token = env(&[]).with_unreadable(ENV_API_TOKEN);
+        let diags = validate(&config(&[]), &token);
+        assert!(diags.has_errors());
+        assert_eq!(diags.0[0].summary, "Unreadable environment variable");
+        assert_eq!(
+            diags.0[0].attribute,
+            Some(AttributePath::attribute("api_token"))
+        );
+        assert!(diags.0[0].detail.contains(ENV_API_TOKEN));
+        assert!(resolve(&config(&[]), &token, "1", "1").is_err());
+        let proxy = env(&[(ENV_API_TOKEN, "t0k3n")]).with_unreadable("HTTPS_PROXY");
+        assert!(validate(&config(&[]), &proxy).has_errors());
+        assert!(resolve(&config(&[]), &proxy, "1", "1").is_err());
+    }
+
+    #[test]
+    fn a_number_set_in_the_block_is_reported_once() {
+        let schema = Schema::new("", ProviderConfig::attributes());
+        let c = config(&[("rate_limit", Value::from(1e-20))]);
+        let mut all = schema.validate(&c);
+        all.extend(validate(&c, &env(&[])));
+        let count = all
+            .iter()
+            .filter(|d| d.summary == "Invalid rate_limit")
+            .count();
+        assert_eq!(count, 1, "{all:?}");
     }
 }

@@ -120,6 +120,28 @@ pub fn check(value: &str, origin: Origin) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks an email address by the credential rules and its shape: a
+/// non-empty name, one `@`, and a domain with a dot in it. The message never
+/// quotes the address.
+pub fn check_email(value: &str, origin: Origin) -> Result<(), String> {
+    check(value, origin)?;
+    let name = origin.name();
+    let shaped = value.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+    });
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} is not an email address (name@domain): it must be the email of the Cloudflare user the API key belongs to."
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +211,27 @@ mod tests {
         };
         assert_eq!(key.values(), ["k1", "e@x"]);
         assert!(Credentials::Missing.values().is_empty());
+    }
+
+    #[test]
+    fn emails_need_a_name_an_at_and_a_domain() {
+        let origin = Origin::Argument("email");
+        assert!(check_email("ops@example.com", origin).is_ok());
+        for bad in [
+            "opsexample.com",
+            "@example.com",
+            "ops@",
+            "ops@example",
+            "a@b@c.d",
+            "ops@.com",
+            "ops@x.",
+        ] {
+            let err = check_email(bad, origin).unwrap_err();
+            assert!(err.contains("not an email address"), "{bad}: {err}");
+            assert!(!err.contains(bad), "{err}");
+        }
+        assert!(check_email("ops @x.y", origin)
+            .unwrap_err()
+            .contains("whitespace"));
     }
 }

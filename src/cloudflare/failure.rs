@@ -361,9 +361,13 @@ fn status(
             "Cloudflare API error",
             format!("{answered} This is a problem on Cloudflare's side; retry later and check https://www.cloudflarestatus.com."),
         ),
-        _ => Diagnostic::error(
+        s if s.is_client_error() => Diagnostic::error(
             format!("Cloudflare rejected the request for {}", context.what),
             format!("{answered} Check the identifiers in the configuration."),
+        ),
+        _ => Diagnostic::error(
+            "Unexpected answer from the Cloudflare API",
+            format!("{answered} The Cloudflare API answers these requests with 2xx, 4xx or 5xx only, so something between you and it answered instead: if base_url points at a proxy, check it; otherwise retry later."),
         ),
     }
 }
@@ -533,6 +537,24 @@ mod tests {
         let diag = said(403, b"{}", &key, 1);
         assert_says(&diag, "SSO Connector Read");
         assert_says(&diag, "accepts API tokens only");
+    }
+
+    #[test]
+    fn answers_that_are_neither_success_nor_error_are_unexpected_not_rejections() {
+        for code in [101, 304, 600, 999] {
+            let diag = said(code, b"", &Credentials::Missing, 1);
+            assert_eq!(
+                diag.summary, "Unexpected answer from the Cloudflare API",
+                "{code}"
+            );
+            assert!(
+                !diag.detail.contains("identifiers"),
+                "{code}: {}",
+                diag.detail
+            );
+        }
+        let diag = said(400, b"", &Credentials::Missing, 1);
+        assert!(diag.summary.starts_with("Cloudflare rejected"));
     }
 
     #[test]

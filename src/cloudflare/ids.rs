@@ -6,21 +6,40 @@ use crate::plugin::StringRule;
 /// The length of every Cloudflare account and SSO connector identifier.
 pub const ID_LENGTH: usize = 32;
 
-/// Checks that `value` looks like a Cloudflare identifier; the error says what is wrong.
+/// Checks that `value` looks like a Cloudflare identifier; the error says
+/// what is wrong without quoting the value, which may come from a sensitive
+/// variable (Terraform does not tell the provider which values are).
 pub fn check_id(value: &str) -> Result<(), String> {
     let length = value.chars().count();
-    let shown = shown(value);
     if length != ID_LENGTH {
         return Err(format!(
-            "Expected a Cloudflare identifier of exactly {ID_LENGTH} characters, but {shown} has {length}. Copy the identifier from the Cloudflare dashboard or API; it looks like 023e105f4ecef8ad9ca31a8372d0c353."
+            "Expected a Cloudflare identifier of exactly {ID_LENGTH} characters, but the value has {length}. Copy the identifier from the Cloudflare dashboard or API; it looks like 023e105f4ecef8ad9ca31a8372d0c353."
         ));
     }
-    if let Some(bad) = value.chars().find(|c| !c.is_ascii_alphanumeric()) {
+    if let Some((index, bad)) = value
+        .char_indices()
+        .find(|(_, c)| !c.is_ascii_alphanumeric())
+    {
         return Err(format!(
-            "Expected a Cloudflare identifier made only of letters and digits, but {shown} contains {bad:?}. Check for stray spaces, quotes or dashes."
+            "Expected a Cloudflare identifier made only of letters and digits, but the value has {} at position {}. Check for stray spaces, quotes or dashes.",
+            describe(bad),
+            value[..index].chars().count() + 1
         ));
     }
     Ok(())
+}
+
+/// A character that is not a letter or digit, named so that a message can
+/// say which without quoting the value around it.
+fn describe(ch: char) -> String {
+    match ch {
+        ' ' => "a space".to_string(),
+        '\t' => "a tab".to_string(),
+        '\n' | '\r' => "a line break".to_string(),
+        c if c.is_ascii_punctuation() => format!("{c:?}"),
+        c if c.is_control() => "a control character".to_string(),
+        _ => "a character that is not ASCII".to_string(),
+    }
 }
 
 /// The validator to declare on identifier attributes.
@@ -30,16 +49,6 @@ pub fn cloudflare_id() -> StringRule {
         format!("Must be exactly {ID_LENGTH} letters and digits."),
         check_id,
     )
-}
-
-fn shown(value: &str) -> String {
-    const LIMIT: usize = 48;
-    if value.chars().count() > LIMIT {
-        let head: String = value.chars().take(LIMIT).collect();
-        format!("{head:?}…")
-    } else {
-        format!("{value:?}")
-    }
 }
 
 #[cfg(test)]
@@ -63,14 +72,27 @@ mod tests {
     #[test]
     fn rejects_other_characters() {
         let err = check_id("023e105f-ecef8ad9ca31a8372d0c353").unwrap_err();
-        assert!(err.contains("'-'"), "{err}");
+        assert!(err.contains("'-' at position 9"), "{err}");
+        let err = check_id("023e105f4ecef8ad9ca31a8372d0c35 ").unwrap_err();
+        assert!(err.contains("a space at position 32"), "{err}");
         assert!(check_id("023e105f4ecef8ad9ca31a8372d0c35 ").is_err());
         assert!(check_id("023e105f4ecef8ad9ca31a8372d0c35é").is_err());
     }
 
     #[test]
-    fn long_values_are_shortened_in_messages() {
-        let err = check_id(&"x".repeat(500)).unwrap_err();
-        assert!(err.len() < 400, "{err}");
+    fn values_are_never_quoted_in_messages() {
+        let secretish = "s3cr3tAccountIdThatIsTooLong0123456789";
+        for value in [
+            secretish,
+            &secretish[..31],
+            "ab3e105f4ecef8ad9ca31a8372d0c35é",
+        ] {
+            let err = check_id(value).unwrap_err();
+            assert!(
+                !err.contains("s3cr3t") && !err.contains("ab3e105f4"),
+                "{err}"
+            );
+        }
+        assert!(check_id(&"x".repeat(500)).unwrap_err().len() < 400);
     }
 }

@@ -1,6 +1,7 @@
 //! The Cloudflare provider: configuration, API client and data sources, built
 //! on the generic [`plugin`](crate::plugin) layer.
 
+pub mod account;
 pub mod api_error;
 pub mod base_url;
 pub mod budget;

@@ -4,7 +4,9 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
+use crate::cloudflare::account;
 use crate::cloudflare::client::{ApiClient, RequestContext};
+use crate::cloudflare::env::ProcessEnv;
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text;
@@ -12,6 +14,7 @@ use crate::cloudflare::timestamp;
 use crate::plugin::tf_object;
 use crate::plugin::AttributePath;
 use crate::plugin::DataSource;
+use crate::plugin::Value;
 use crate::plugin::{Diagnostic, Diagnostics};
 
 tf_object! {
@@ -55,8 +58,8 @@ macro_rules! with_connector_attributes {
 with_connector_attributes! {
     /// Arguments and attributes of `cloudflare_sso_connector`.
     pub struct SsoConnector {
-        /// Account identifier tag.
-        account_id: String => required().validate(cloudflare_id()),
+        /// Account identifier tag. Optional, as in the official provider: when unset, the `CLOUDFLARE_ACCOUNT_ID` environment variable gives the account, and the attribute holds the id read.
+        account_id: Option<String> => optional_computed().validate(cloudflare_id()),
         /// SSO Connector identifier tag.
         sso_connector_id: String => required().validate(cloudflare_id()),
     }
@@ -147,7 +150,7 @@ fn checked_timestamp(
 impl SsoConnector {
     /// Fills the computed attributes from an API object, keeping the arguments.
     pub fn with_api(
-        account_id: String,
+        account_id: Option<String>,
         sso_connector_id: String,
         api: ApiSsoConnector,
     ) -> Result<Self, Diagnostic> {
@@ -189,19 +192,24 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
     const TYPE_NAME: &'static str = "cloudflare_sso_connector";
     const DESCRIPTION: &'static str = "Reads one SSO connector of a Cloudflare account: its email domain, whether it is enabled, and the state of its DNS domain verification. Needs an API token with the `SSO Connector Read` permission.";
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        account::validate(config, &ProcessEnv)
+    }
+
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnector,
     ) -> Result<Self::Model, Diagnostics> {
+        let account_id = account::resolve(config.account_id, &ProcessEnv)?;
         let context = sso_request(
             format!(
                 "SSO connector \"{}\" in account \"{}\"",
-                config.sso_connector_id, config.account_id
+                config.sso_connector_id, account_id
             ),
             format!(
                 "No SSO connector \"{}\" exists in account \"{}\", or the account does not exist or the token cannot see it. Check sso_connector_id and account_id (the connector ids of an account are listed by the cloudflare_sso_connectors data source).",
-                config.sso_connector_id, config.account_id
+                config.sso_connector_id, account_id
             ),
             "sso_connector_id",
         );
@@ -209,7 +217,7 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
             .get::<ApiSsoConnector>(
                 &[
                     "accounts",
-                    &config.account_id,
+                    &account_id,
                     "sso_connectors",
                     &config.sso_connector_id,
                 ],
@@ -233,7 +241,7 @@ impl DataSource<ApiClient> for SsoConnectorDataSource {
             }
         }
         Ok(SsoConnector::with_api(
-            config.account_id,
+            Some(account_id),
             config.sso_connector_id,
             response.result,
         )?)
@@ -266,10 +274,10 @@ mod tests {
             ]
         );
         for attr in &attrs {
-            let expected = if attr.name == "account_id" || attr.name == "sso_connector_id" {
-                Mode::Required
-            } else {
-                Mode::Computed
+            let expected = match attr.name.as_str() {
+                "account_id" => Mode::OptionalComputed,
+                "sso_connector_id" => Mode::Required,
+                _ => Mode::Computed,
             };
             assert_eq!(attr.mode, expected, "{}", attr.name);
             assert!(!attr.description.is_empty(), "{}", attr.name);
@@ -294,7 +302,7 @@ mod tests {
     #[test]
     fn missing_fields_become_null_and_timestamps_are_normalised() {
         let api: ApiSsoConnector = serde_json::from_str(r#"{"id":"abc","created_on":"2025-01-01T12:21:02.0000Z","updated_on":"2025-01-01T12:21:02.5000Z"}"#).expect("json");
-        let model = SsoConnector::with_api("a".into(), "b".into(), api).expect("valid");
+        let model = SsoConnector::with_api(Some("a".into()), "b".into(), api).expect("valid");
         let value = model.to_value();
         assert_eq!(
             value.attribute("created_on"),
@@ -344,7 +352,7 @@ mod tests {
         let api: ApiSsoConnector =
             serde_json::from_str(r#"{"id":"abc","updated_on":"2025-02-30T00:00:00Z"}"#)
                 .expect("json");
-        let err = SsoConnector::with_api("a".into(), "b".into(), api)
+        let err = SsoConnector::with_api(None, "b".into(), api)
             .err()
             .expect("an invalid date");
         assert_eq!(err.attribute, Some(AttributePath::attribute("updated_on")));

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 
+use crate::cloudflare::account;
 use crate::cloudflare::client::ApiClient;
+use crate::cloudflare::env::ProcessEnv;
 use crate::cloudflare::envelope::ResultInfo;
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::numeric::NumberRange;
@@ -14,6 +16,7 @@ use crate::cloudflare::sso_connector::{sso_request, ApiSsoConnector, ConnectorAt
 use crate::plugin::tf_object;
 use crate::plugin::AttributePath;
 use crate::plugin::DataSource;
+use crate::plugin::Value;
 use crate::plugin::{report, Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
@@ -26,8 +29,8 @@ pub const MAX_PAGES: u64 = 1000;
 tf_object! {
     /// Arguments and attributes of `cloudflare_sso_connectors`.
     pub struct SsoConnectors {
-        /// Account identifier tag.
-        account_id: String => required().validate(cloudflare_id()),
+        /// Account identifier tag. Optional, as in the official provider: when unset, the `CLOUDFLARE_ACCOUNT_ID` environment variable gives the account, and the attribute holds the id read.
+        account_id: Option<String> => optional_computed().validate(cloudflare_id()),
         /// Max items to fetch, default: 1000. Must be 0 or more; 0 also means 1000, as in the official provider. Pages are followed until this many connectors are read or the last page is reached.
         max_items: Option<i64> => optional().validate(NumberRange::whole_at_least("Invalid max_items", 0)),
         /// The items returned by the data source.
@@ -184,7 +187,7 @@ fn count(n: u64, one: &str, many: &str) -> String {
 impl SsoConnectors {
     /// The state for these arguments and the connectors read, in API order.
     pub fn with_api(
-        account_id: String,
+        account_id: Option<String>,
         max_items: Option<i64>,
         items: Vec<ApiSsoConnector>,
     ) -> Result<Self, Diagnostic> {
@@ -215,16 +218,21 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
     const TYPE_NAME: &'static str = "cloudflare_sso_connectors";
     const DESCRIPTION: &'static str = "Lists the SSO connectors of a Cloudflare account, following every page up to `max_items`. Needs an API token with the `SSO Connector Read` permission.";
 
+    fn validate(&self, config: &Value) -> Diagnostics {
+        account::validate(config, &ProcessEnv)
+    }
+
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnectors,
     ) -> Result<SsoConnectors, Diagnostics> {
+        let account_id = account::resolve(config.account_id, &ProcessEnv)?;
         let context = sso_request(
-            format!("the SSO connectors of account \"{}\"", config.account_id),
+            format!("the SSO connectors of account \"{account_id}\""),
             format!(
-                "Account \"{}\" does not exist or the token cannot see it. Check account_id.",
-                config.account_id
+                "Account \"{account_id}\" does not exist or the token cannot see it. Check account_id (or {}).",
+                account::ENV_ACCOUNT_ID
             ),
             "account_id",
         );
@@ -249,7 +257,7 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
             }
             let response = client
                 .get::<Vec<ApiSsoConnector>>(
-                    &["accounts", &config.account_id, "sso_connectors"],
+                    &["accounts", &account_id, "sso_connectors"],
                     &[
                         ("page", page.to_string()),
                         ("per_page", per_page.to_string()),
@@ -267,7 +275,7 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
             report(warning);
         }
         Ok(SsoConnectors::with_api(
-            config.account_id,
+            Some(account_id),
             config.max_items,
             pager.into_items(),
         )?)
@@ -305,7 +313,7 @@ mod tests {
         assert_eq!(
             modes,
             [
-                ("account_id", Mode::Required),
+                ("account_id", Mode::OptionalComputed),
                 ("max_items", Mode::Optional),
                 ("result", Mode::Computed)
             ]
