@@ -11,12 +11,10 @@ mod support;
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
 
 use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::terraform::{
-    one_connector_config, one_line, text, Terraform, Workspace, REQUIRED_PROVIDERS,
-};
+use support::runs::{assert_failed, assert_no_pieces, plan, run};
+use support::terraform::{one_connector_config, Terraform, Workspace, REQUIRED_PROVIDERS};
 use support::tls_server::{self_signed, TestCa, TlsFront};
 
 const TOKEN_SECRET: &str = "cfut_HARDENTOKENSECRET_qwPzMvXyKtRnLsJuHgWo";
@@ -44,74 +42,19 @@ fn connector_path() -> String {
     format!("/accounts/{ACCOUNT}/sso_connectors/{CONNECTOR}")
 }
 
-/// One Terraform command's outcome.
-struct Run {
-    ok: bool,
-    out: String,
-    err: String,
-}
-
-fn run(tf: &Terraform, ws: &Workspace, args: &[&str], label: &str) -> Run {
-    let started = Instant::now();
-    let output = ws.run(tf, args);
-    let (out, err) = text(&output);
-    eprintln!(
-        "{label} ({}): {} {} in {:.1} s",
-        tf.label,
-        args.first().copied().unwrap_or(""),
-        if output.status.success() {
-            "succeeded"
-        } else {
-            "failed"
-        },
-        started.elapsed().as_secs_f64()
-    );
-    Run {
-        ok: output.status.success(),
-        out,
-        err,
-    }
-}
-
-fn plan(tf: &Terraform, ws: &Workspace, label: &str) -> Run {
-    run(tf, ws, &["plan", "-input=false", "-no-color"], label)
-}
-
-/// Asserts that `run` failed with `summary` (and each of `details`) in Terraform's errors.
-fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
-    assert!(!run.ok, "{label}: should fail\n{}\n{}", run.out, run.err);
-    assert!(
-        run.err.contains(&format!("Error: {summary}")),
-        "{label}: no {summary:?} error\n{}",
-        run.err
-    );
-    let err = one_line(&run.err);
-    for detail in details {
-        assert!(
-            err.contains(&one_line(detail)),
-            "{label}: {detail:?} missing\n{}",
-            run.err
-        );
-    }
-}
-
 /// Every run of 8 characters of every test credential: none may appear.
 fn assert_no_credential(text: &str, label: &str) {
-    for secret in [
-        TOKEN_SECRET,
-        KEY_SECRET,
-        EMAIL_SECRET,
-        SERVICE_KEY_SECRET,
-        TOKEN,
-    ] {
-        for start in 0..=secret.len() - 8 {
-            let piece = &secret[start..start + 8];
-            assert!(
-                !text.contains(piece),
-                "{label}: credential piece {piece:?} leaked:\n{text}"
-            );
-        }
-    }
+    assert_no_pieces(
+        text,
+        &[
+            TOKEN_SECRET,
+            KEY_SECRET,
+            EMAIL_SECRET,
+            SERVICE_KEY_SECRET,
+            TOKEN,
+        ],
+        label,
+    );
 }
 
 // ---------------------------------------------------------------------------

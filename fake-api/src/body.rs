@@ -44,6 +44,12 @@ enum Inner {
         tail: Option<Bytes>,
         chunked: bool,
     },
+    Slow {
+        head: Option<Bytes>,
+        tail: Option<Bytes>,
+        pause: Duration,
+        sleep: Option<Pin<Box<tokio::time::Sleep>>>,
+    },
 }
 
 /// The body type of every response the server sends.
@@ -80,6 +86,23 @@ impl ResponseBody {
                 pad_left: pad,
                 tail: Some(tail.into()),
                 chunked,
+            },
+        }
+    }
+}
+
+impl ResponseBody {
+    /// `bytes` in two halves with `pause` between them: a body that
+    /// arrives too slowly, its length announced.
+    pub fn slow(bytes: impl Into<Bytes>, pause: Duration) -> Self {
+        let mut head: Bytes = bytes.into();
+        let tail = head.split_off(head.len() / 2);
+        Self {
+            inner: Inner::Slow {
+                head: Some(head),
+                tail: Some(tail),
+                pause,
+                sleep: None,
             },
         }
     }
@@ -137,6 +160,25 @@ impl Body for ResponseBody {
                     tail.take().map(|b| Ok(Frame::data(b)))
                 }
             }
+            Inner::Slow {
+                head,
+                tail,
+                pause,
+                sleep,
+            } => {
+                if let Some(b) = head.take() {
+                    Some(Ok(Frame::data(b)))
+                } else if tail.is_some() {
+                    let pause = *pause;
+                    let sleep = sleep.get_or_insert_with(|| Box::pin(tokio::time::sleep(pause)));
+                    if sleep.as_mut().poll(cx).is_pending() {
+                        return Poll::Pending;
+                    }
+                    tail.take().map(|b| Ok(Frame::data(b)))
+                } else {
+                    None
+                }
+            }
         };
         Poll::Ready(next)
     }
@@ -151,6 +193,7 @@ impl Body for ResponseBody {
                 tail,
                 ..
             } => head.is_none() && *pad_left == 0 && tail.is_none(),
+            Inner::Slow { head, tail, .. } => head.is_none() && tail.is_none(),
         }
     }
 
@@ -169,6 +212,9 @@ impl Body for ResponseBody {
                     .saturating_add(*pad_left)
                     .saturating_add(len(tail)),
             ),
+            Inner::Slow { head, tail, .. } => {
+                SizeHint::with_exact(len(head).saturating_add(len(tail)))
+            }
         }
     }
 }

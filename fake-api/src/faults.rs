@@ -31,6 +31,9 @@ pub enum FaultKind {
     Html,
     /// Stream a valid-looking JSON body larger than 11 MiB.
     Oversize,
+    /// Send the normal answer's head and first half, pause `delay_ms`
+    /// (default 10 s), then the rest: a body that arrives too slowly.
+    SlowBody,
     /// Answer (400 unless `status` says otherwise) with the request's headers
     /// echoed verbatim, secrets included, as a misbehaving proxy does: in
     /// `body` where it says `{headers}`, or in an error envelope's message.
@@ -48,6 +51,7 @@ impl FaultKind {
             FaultKind::Html => "html",
             FaultKind::Oversize => "oversize",
             FaultKind::EchoHeaders => "echo_headers",
+            FaultKind::SlowBody => "slow_body",
         }
     }
 }
@@ -86,7 +90,7 @@ pub struct FaultRule {
     /// Extra response headers (override the defaults).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
-    /// Delay before answering, in milliseconds.
+    /// Delay before answering, in milliseconds (for `slow_body`: the pause mid-body).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delay_ms: Option<u64>,
     /// What kind of misbehaviour.

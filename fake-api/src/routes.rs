@@ -374,6 +374,19 @@ fn apply_fault(
                 .insert(CONTENT_LENGTH, HeaderValue::from(declared));
             resp
         }
+        FaultKind::SlowBody => {
+            let reply = normal();
+            let length = u64::try_from(reply.body.len()).unwrap_or(u64::MAX);
+            let pause = Duration::from_millis(rule.delay_ms.unwrap_or(10_000));
+            let mut resp = body::response(
+                status_or(rule.status, reply.status),
+                "application/json",
+                ResponseBody::slow(reply.body, pause),
+            );
+            resp.headers_mut()
+                .insert(CONTENT_LENGTH, HeaderValue::from(length));
+            resp
+        }
         FaultKind::TruncateJson => {
             let mut half = normal().body;
             half.truncate(half.len() / 2);
@@ -471,7 +484,11 @@ pub async fn handle(
         return Ok(finish(state, resp));
     }
 
-    if let Some(ms) = fault.as_ref().and_then(|f| f.delay_ms) {
+    if let Some(ms) = fault
+        .as_ref()
+        .filter(|f| f.kind != FaultKind::SlowBody)
+        .and_then(|f| f.delay_ms)
+    {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }
     let normal = || route(state, &method, &path, query.as_deref(), &credentials);

@@ -12,6 +12,7 @@ pub mod platforms;
 pub mod plugin_client;
 pub mod protocols;
 pub mod provider_log;
+pub mod runs;
 pub mod terraform;
 pub mod tls_server;
 pub mod values;
