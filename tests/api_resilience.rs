@@ -228,7 +228,7 @@ async fn bad_successful_answers_fail_at_once_showing_status_and_body() {
     );
     for _ in 0..2 {
         let text = one_error(&read(&mut client, CONNECTOR).await.0);
-        assert!(text.contains("larger than 10 MiB"), "{text}");
+        assert!(text.contains("larger than 4 MiB"), "{text}");
     }
     assert_eq!(api.request_count(), 4, "none of these may be retried");
 }
@@ -269,13 +269,15 @@ async fn not_found_and_unauthorized_are_never_retried() {
 }
 
 #[tokio::test]
-async fn a_retry_after_beyond_a_minute_falls_back_to_backoff() {
+async fn a_retry_after_beyond_read_timeout_ends_the_read_at_once_saying_so() {
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(2, 5)).await;
     api.add_faults(r#"[{"status":429,"times":1,"headers":{"retry-after":"3600"}}]"#);
-    let (diags, took) = read(&mut client, CONNECTOR).await;
-    assert!(diags.is_empty(), "{diags:?}");
-    assert!(took < Duration::from_secs(2), "{took:?}");
+    let (diags, _) = read(&mut client, CONNECTOR).await;
+    let text = one_error(&diags);
+    assert!(text.contains("Cloudflare asked to wait 3600 s"), "{text}");
+    assert!(text.contains("CLOUDFLARE_READ_TIMEOUT"), "{text}");
+    assert_eq!(api.request_count(), 1, "no retry: the wait would pass read_timeout");
 }
 
 #[tokio::test]
@@ -414,8 +416,16 @@ async fn the_list_survives_faults_and_servers_that_never_end() {
         b = generated(2)
     );
     api.add_faults(&endless);
-    let ids = list(&mut client, ACCOUNT, Some(1000)).await.expect("list");
-    assert_eq!(ids, [generated(1), generated(2)]);
+    let warnings = list(&mut client, ACCOUNT, Some(1000)).await.unwrap_err();
+    let said: Vec<&str> = warnings.iter().map(|d| d.summary.as_str()).collect();
+    assert_eq!(
+        said,
+        ["SSO connectors listed more than once", "SSO connector list may be incomplete"],
+        "a server repeating its first page gets its list read once, with warnings"
+    );
+    assert!(warnings
+        .iter()
+        .all(|d| d.severity == pb::diagnostic::Severity::Warning as i32));
 
     let diags = list(&mut client, "ffffffffffffffffffffffffffffffff", None)
         .await
@@ -477,7 +487,7 @@ fn terraform_plan_reports_each_fault_as_one_clear_error() {
             "[1234] nope",
         ),
         (r#"[{"kind":"html"}]"#, "502 Bad Gateway"),
-        (r#"[{"kind":"oversize"}]"#, "larger than 10 MiB"),
+        (r#"[{"kind":"oversize"}]"#, "larger than 4 MiB"),
     ];
     for tf in Terraform::all() {
         for (fault, expected) in cases {
