@@ -277,7 +277,11 @@ async fn a_retry_after_beyond_read_timeout_ends_the_read_at_once_saying_so() {
     let text = one_error(&diags);
     assert!(text.contains("Cloudflare asked to wait 3600 s"), "{text}");
     assert!(text.contains("CLOUDFLARE_READ_TIMEOUT"), "{text}");
-    assert_eq!(api.request_count(), 1, "no retry: the wait would pass read_timeout");
+    assert_eq!(
+        api.request_count(),
+        1,
+        "no retry: the wait would pass read_timeout"
+    );
 }
 
 #[tokio::test]
@@ -420,7 +424,10 @@ async fn the_list_survives_faults_and_servers_that_never_end() {
     let said: Vec<&str> = warnings.iter().map(|d| d.summary.as_str()).collect();
     assert_eq!(
         said,
-        ["SSO connectors listed more than once", "SSO connector list may be incomplete"],
+        [
+            "SSO connectors listed more than once",
+            "SSO connector list may be incomplete"
+        ],
         "a server repeating its first page gets its list read once, with warnings"
     );
     assert!(warnings

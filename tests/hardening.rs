@@ -154,12 +154,13 @@ fn a_redirect_from_https_down_to_http_is_refused() {
 
 #[test]
 fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() {
-    /// What the case is, the environment it sets, and the hint expected.
-    type Case<'a> = (&'a str, &'a [(&'a str, String)], &'a str);
+    /// What the case is, the environment it sets, and the summary and hint expected.
+    type Case<'a> = (&'a str, &'a [(&'a str, String)], &'a str, &'a str);
     let cases: [Case; 3] = [
         (
             "token with a trailing newline",
             &[("CLOUDFLARE_API_TOKEN", format!("{TOKEN_SECRET}\n"))],
+            "Invalid credential",
             "Remove the trailing newline from CLOUDFLARE_API_TOKEN",
         ),
         (
@@ -168,6 +169,7 @@ fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() 
                 "CLOUDFLARE_API_TOKEN",
                 format!("{} {}", &TOKEN_SECRET[..20], &TOKEN_SECRET[20..]),
             )],
+            "Invalid credential",
             "CLOUDFLARE_API_TOKEN contains whitespace",
         ),
         (
@@ -176,11 +178,12 @@ fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() 
                 ("CLOUDFLARE_API_KEY", KEY_SECRET.to_string()),
                 ("CLOUDFLARE_EMAIL", format!("{EMAIL_SECRET}\r\n")),
             ],
+            "Invalid email",
             "Remove the trailing newline from CLOUDFLARE_EMAIL",
         ),
     ];
     for tf in Terraform::all() {
-        for (label, env, hint) in &cases {
+        for (label, env, summary, hint) in &cases {
             let api = FakeApi::start();
             let mut ws = Workspace::new(&one_connector_config(""));
             ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
@@ -188,7 +191,7 @@ fn malformed_credentials_in_the_environment_fail_at_plan_time_with_no_request() 
                 ws.set_env(key, value);
             }
             let plan = plan(&tf, &ws, label);
-            assert_failed(&plan, label, "Invalid credential", &[hint]);
+            assert_failed(&plan, label, summary, &[hint]);
             assert_no_credential(&format!("{}{}", plan.out, plan.err), label);
             assert_eq!(api.request_count(), 0, "{label}: a request was sent");
         }
@@ -222,25 +225,37 @@ data "{data_source}" "this" {{
         &format!("account_id = \"{ACCOUNT}\""),
     );
     let list = null_argument("cloudflare_sso_connectors", "account_id", "");
+    let required = [
+        "\"sso_connector_id\" is required",
+        "sso_connector_id = var.",
+    ];
+    // account_id is optional, as in the official provider: null, it must come
+    // from CLOUDFLARE_ACCOUNT_ID, and the error names both.
+    let optional = [
+        "Set account_id in the data source, or the CLOUDFLARE_ACCOUNT_ID environment variable",
+        "account_id = var.",
+    ];
     for tf in Terraform::all() {
-        for (label, main_tf, attribute) in [
-            ("null sso_connector_id", single.as_str(), "sso_connector_id"),
-            ("null account_id of the list", list.as_str(), "account_id"),
+        for (label, main_tf, summary, details) in [
+            (
+                "null sso_connector_id",
+                single.as_str(),
+                "Missing required argument",
+                &required,
+            ),
+            (
+                "null account_id of the list",
+                list.as_str(),
+                "Missing account_id",
+                &optional,
+            ),
         ] {
             let api = FakeApi::start();
             let mut ws = Workspace::new(main_tf);
             ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
             ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
             let plan = plan(&tf, &ws, label);
-            assert_failed(
-                &plan,
-                label,
-                "Missing required argument",
-                &[
-                    &format!("\"{attribute}\" is required"),
-                    &format!("{attribute} = var."),
-                ],
-            );
+            assert_failed(&plan, label, summary, details);
             assert!(!plan.err.contains("bug"), "{label}: {}", plan.err);
             assert_eq!(api.request_count(), 0, "{label}: a request was sent");
         }

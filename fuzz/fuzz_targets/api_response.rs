@@ -8,6 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use tfcf::cloudflare::envelope;
+use tfcf::cloudflare::secret::Redactor;
 use tfcf::cloudflare::sso_connector::{ApiSsoConnector, SsoConnector};
 use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
 use tfcf::plugin::Value;
@@ -17,6 +18,7 @@ use tfcf_fuzz::check_value;
 
 const ACCOUNT: &str = "023e105f4ecef8ad9ca31a8372d0c353";
 const CONNECTOR: &str = "f1740f3ab5b64d3b9ef1d0c9a1b2c3d4";
+const TOKEN: &str = "cfut_0123456789abcdefghijklmnopqrstuvwxyzABCD";
 
 /// Checks state built from an API response as every decoded value is checked,
 /// and that it decodes back unchanged (it holds no `dynamic` or unknowns).
@@ -26,8 +28,16 @@ fn check_state(value: &Value, schema: &Schema) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    for message in envelope::errors_of(data) {
+    let errors = envelope::errors_of(data);
+    assert!(errors.shown.len() <= 5, "more errors kept than are shown");
+    for message in &errors.shown {
         let _ = message.describe();
+    }
+    let shown = envelope::ShownBody::new(data, None, &Redactor::new([TOKEN]));
+    for message in &shown.errors {
+        let described = message.describe();
+        assert!(described.chars().count() <= 330, "message too long");
+        assert!(!described.chars().any(char::is_control), "control characters shown");
     }
     let excerpt = envelope::excerpt(data);
     assert!(!excerpt.is_empty());
@@ -38,11 +48,17 @@ fuzz_target!(|data: &[u8]| {
     );
 
     if let Ok(parsed) = envelope::parse::<ApiSsoConnector>(data) {
-        for message in parsed.errors.iter().chain(parsed.messages.iter()).flatten() {
-            let _ = message.describe();
+        for message in parsed.errors.iter().chain(parsed.messages.iter()) {
+            for entry in &message.shown {
+                let _ = entry.describe();
+            }
         }
         if let Some(api) = parsed.result {
-            let state = SsoConnector::with_api(ACCOUNT.to_string(), CONNECTOR.to_string(), api);
+            let Ok(state) =
+                SsoConnector::with_api(Some(ACCOUNT.to_string()), CONNECTOR.to_string(), api)
+            else {
+                return;
+            };
             check_state(
                 &state.to_value(),
                 &Schema::new("", SsoConnector::attributes()),
@@ -56,7 +72,11 @@ fuzz_target!(|data: &[u8]| {
         };
         let mut pager = Pager::new(usize::MAX, PER_PAGE);
         let _ = pager.take(items, page.result_info.as_ref());
-        let state = SsoConnectors::with_api(ACCOUNT.to_string(), None, pager.into_items());
+        let _ = pager.warnings("the fuzzed list");
+        let Ok(state) = SsoConnectors::with_api(Some(ACCOUNT.to_string()), None, pager.into_items())
+        else {
+            return;
+        };
         check_state(
             &state.to_value(),
             &Schema::new("", SsoConnectors::attributes()),
