@@ -15,6 +15,7 @@ use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 
 use crate::plugin::adapter::{v5, v6};
+use crate::plugin::environment;
 use crate::plugin::handshake;
 use crate::plugin::listen::{self, Network};
 use crate::plugin::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
@@ -26,6 +27,9 @@ use crate::plugin::{logging, panics, signals, transport};
 
 /// Largest gRPC message accepted or sent, as terraform-plugin-go allows.
 pub(super) const MAX_MESSAGE_SIZE: usize = 256 << 20;
+
+/// Environment variable in which Terraform offers its protocol versions.
+const PROTOCOL_VERSIONS_ENV: &str = "PLUGIN_PROTOCOL_VERSIONS";
 
 /// Protocol versions this server speaks; the highest one Terraform also offers wins.
 pub(super) const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
@@ -50,11 +54,17 @@ enum Launch {
 
 /// Serves `provider` to the Terraform process that launched us; returns the exit code.
 pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
-    if !handshake::launched_by_terraform() {
-        eprint!("{}", handshake::not_a_command_message(binary_name));
-        return ExitCode::from(1);
+    match handshake::launched_by_terraform() {
+        Ok(true) => start(provider, Launch::Terraform),
+        Ok(false) => {
+            eprint!("{}", handshake::not_a_command_message(binary_name));
+            ExitCode::from(1)
+        }
+        Err(unreadable) => {
+            eprintln!("[ERROR] {binary_name}: {unreadable}");
+            ExitCode::from(1)
+        }
     }
-    start(provider, Launch::Terraform)
 }
 
 /// Serves `provider` in debug mode until Ctrl-C: Terraform attaches to it
@@ -72,7 +82,10 @@ pub fn serve_debug<P: Provider>(provider: P, provider_address: &str) -> ExitCode
 
 fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
     limit_malloc_arenas();
-    logging::init(provider.type_name(), env!("CARGO_CRATE_NAME"));
+    if let Err(unreadable) = logging::init(provider.type_name(), env!("CARGO_CRATE_NAME")) {
+        eprintln!("[ERROR] {unreadable}");
+        return ExitCode::from(1);
+    }
     panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -98,12 +111,20 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let shutdown = CancellationToken::new();
     signals::watch(shutdown.clone(), debug_mode)?;
 
-    let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
+    let offered = environment::text(PROTOCOL_VERSIONS_ENV).map_err(|e| e.to_string())?;
     let protocol = handshake::negotiate(offered.as_deref(), SUPPORTED_PROTOCOLS)
         .ok_or_else(|| "no protocol version to serve".to_string())?;
 
-    let tls = match std::env::var(CLIENT_CERT_ENV) {
-        Ok(pem) if !debug_mode && !pem.trim().is_empty() => {
+    // Debug mode serves plaintext whatever the environment holds, so it does
+    // not read the certificate at all. Otherwise a certificate that is set
+    // but unreadable stops the launch: it is never taken for "no TLS".
+    let client_pem = if debug_mode {
+        None
+    } else {
+        environment::text(CLIENT_CERT_ENV).map_err(|e| e.to_string())?
+    };
+    let tls = match client_pem {
+        Some(pem) if !pem.trim().is_empty() => {
             Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?)
         }
         _ => None,
@@ -125,23 +146,34 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         Launch::Terraform => handshake::handshake_line(
             protocol,
             endpoint.network.name(),
-            &endpoint.address,
+            endpoint.address.as_encoded_bytes(),
             tls.as_ref().map(|t| t.server_cert_der.as_slice()),
         ),
-        Launch::Debug { provider_address } => debug_banner(
-            provider_address,
-            protocol,
-            std::process::id(),
-            endpoint.network,
-            &endpoint.address,
-        ),
+        Launch::Debug { provider_address } => {
+            let address = endpoint.address.to_str().ok_or_else(|| {
+                format!(
+                    "the socket path {} is not valid UTF-8, and the TF_REATTACH_PROVIDERS \
+                     value (JSON) can only carry text; set PLUGIN_UNIX_SOCKET_DIR to a \
+                     directory whose path is UTF-8",
+                    std::path::Path::new(&endpoint.address).display()
+                )
+            })?;
+            debug_banner(
+                provider_address,
+                protocol,
+                std::process::id(),
+                endpoint.network,
+                address,
+            )
+            .into_bytes()
+        }
     };
     handshake::announce(&announcement).map_err(|e| format!("could not write to stdout: {e}"))?;
     tracing::info!(
         protocol,
         pid = std::process::id(),
         network = endpoint.network.name(),
-        address = %endpoint.address,
+        address = %endpoint.address.to_string_lossy(),
         tls = tls.is_some(),
         debug_mode,
         "provider started"
