@@ -110,6 +110,10 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let debug_mode = matches!(launch, Launch::Debug { .. });
     let shutdown = CancellationToken::new();
     signals::watch(shutdown.clone(), debug_mode)?;
+    // In debug mode the parent is a shell, and the provider stays until Ctrl-C.
+    if !debug_mode {
+        signals::watch_parent(shutdown.clone());
+    }
 
     let offered = environment::text(PROTOCOL_VERSIONS_ENV).map_err(|e| e.to_string())?;
     let protocol = handshake::negotiate(offered.as_deref(), SUPPORTED_PROTOCOLS)
