@@ -23,6 +23,9 @@ macro_rules! impl_reply {
                     ..Default::default()
                 }
             }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
+            }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 self.$field
                     .iter()
@@ -41,6 +44,9 @@ macro_rules! impl_reply {
                         .collect::<Vec<_>>()
                         .join("; "),
                 }
+            }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
             }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 if self.error.is_empty() {
@@ -258,6 +264,9 @@ macro_rules! provider_adapter {
                     }),
                 }
             }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
+            }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 self.error
                     .iter()
@@ -276,6 +285,9 @@ macro_rules! provider_adapter {
                         diagnostics: diagnostics(diags),
                     })),
                 }
+            }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
             }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 match &self.r#type {
