@@ -22,8 +22,8 @@ impl fmt::Display for Unreadable {
         write!(
             f,
             "the environment variable {} is set, but {}. The provider does not start rather \
-             than ignore it: unset {} or give it a valid value in the environment Terraform \
-             (or the shell that runs the provider) starts from",
+             than ignore it: unset {}, or set it to valid UTF-8 text, in the environment \
+             Terraform is started from.",
             self.name, self.why, self.name
         )
     }
@@ -45,10 +45,10 @@ pub(super) fn text_from(name: &str, value: Option<OsString>) -> Result<Option<St
         None => Ok(None),
         Some(value) => value.into_string().map(Some).map_err(|raw| Unreadable {
             name: name.to_string(),
-            why: format!(
-                "its value ({} bytes) is not valid UTF-8 text",
-                raw.as_encoded_bytes().len()
-            ),
+            why: match raw.as_encoded_bytes().len() {
+                1 => "its value (1 byte) is not valid UTF-8 text".to_string(),
+                n => format!("its value ({n} bytes) is not valid UTF-8 text"),
+            },
         }),
     }
 }
