@@ -5,7 +5,7 @@
 //! which would quietly turn a set `PLUGIN_CLIENT_CERT` into a plaintext server
 //! or a set port range into the default one.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::fmt;
 
 /// A variable that is set but whose value cannot be used.
@@ -55,14 +55,16 @@ pub(super) fn text_from(name: &str, value: Option<OsString>) -> Result<Option<St
 
 /// A path variable: `None` when unset or empty, the value as the OS holds it
 /// otherwise. A path may be any bytes on Unix, so none is refused here; the
-/// code that uses it says when it cannot.
+/// code that uses it says when it cannot. (Only Unix reads path variables.)
+#[cfg(unix)]
 pub(super) fn path(name: &str) -> Option<OsString> {
     path_from(std::env::var_os(name))
 }
 
 /// [`path`] of a value already looked up, for the tests.
+#[cfg(unix)]
 pub(super) fn path_from(value: Option<OsString>) -> Option<OsString> {
-    value.filter(|v| !OsStr::is_empty(v))
+    value.filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
