@@ -219,6 +219,7 @@ async fn wait_until_gone(marker: &str, within: Duration, label: &str) -> Duratio
     }
 }
 
+/// Kills `pid` with SIGKILL, as an out-of-memory killer or `kill -9` would.
 fn sigkill(pid: u32) {
     let status = std::process::Command::new("kill")
         .args(["-KILL", &pid.to_string()])

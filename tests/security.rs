@@ -1110,6 +1110,22 @@ fn a_plugin_variable_that_is_not_utf8_stops_the_launch_naming_it() {
             vec![("TF_PLUGIN_MAGIC_COOKIE", os(b"\xff"))],
         ),
     ];
+    let blank = vec![("PLUGIN_CLIENT_CERT", os(b" \n"))];
+    let output = launch_env(&blank).output().expect("launch the provider");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a blank certificate: {stderr}"
+    );
+    assert!(
+        stderr.contains("PLUGIN_CLIENT_CERT holds no certificate"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("|grpc|"),
+        "never served in plaintext: {stdout}"
+    );
     for (name, env) in cases {
         let output = launch_env(&env).output().expect("launch the provider");
         let (stdout, stderr) = text(&output);

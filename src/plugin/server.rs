@@ -153,15 +153,16 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), Failure> {
         .ok_or_else(|| "no protocol version to serve".to_string())?;
 
     // Debug mode serves plaintext whatever the environment holds, so it does
-    // not read the certificate at all. Otherwise a certificate that is set
-    // but unreadable stops the launch: it is never taken for "no TLS".
+    // not read the certificate at all. Otherwise only an unset or empty
+    // variable means "no TLS", as in go-plugin: one that is unreadable, or
+    // blank, or holds no certificate, stops the launch.
     let client_pem = if debug_mode {
         None
     } else {
         environment::text(CLIENT_CERT_ENV).map_err(|e| e.to_string())?
     };
     let tls = match client_pem {
-        Some(pem) if !pem.trim().is_empty() => {
+        Some(pem) if !pem.is_empty() => {
             Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?)
         }
         _ => None,
