@@ -1262,3 +1262,64 @@ fn through_terraform_an_unreadable_variable_is_shown_to_the_user() {
         );
     }
 }
+
+/// A `success: false` answer whose errors carry `messages`.
+fn error_envelope(messages: &[String]) -> String {
+    let errors: Vec<serde_json::Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| serde_json::json!({"code": 1000 + i, "message": m}))
+        .collect();
+    serde_json::json!({"success": false, "errors": errors, "messages": [], "result": null})
+        .to_string()
+}
+
+/// Through real Terraform: server text with ANSI escapes and a bidi override,
+/// a 2 MB message and 500 errors each fail the plan with short output and no
+/// raw control character, whichever layer cleaned it (the plugin layer's
+/// wire guard is the last one).
+#[test]
+fn through_terraform_server_text_reaches_the_user_escaped_and_bounded() {
+    let fake_success =
+        "\u{1b}[2J\u{1b}[H\u{1b}[32mApply complete! Resources: 0 added.\u{1b}[0m\u{202e}";
+    let cases = [
+        ("ANSI escapes", vec![fake_success.to_string()]),
+        ("a 2 MB message", vec!["x".repeat(2_000_000)]),
+        (
+            "500 errors",
+            (0..500).map(|i| format!("error number {i}")).collect(),
+        ),
+    ];
+    for tf in Terraform::all() {
+        for (what, messages) in &cases {
+            let label = format!("{}, {what}", tf.label);
+            let api = FakeApi::start();
+            let rule = serde_json::json!([{"status": 400, "json": serde_json::from_str::<serde_json::Value>(&error_envelope(messages)).expect("JSON")}]);
+            api.add_faults(&rule.to_string());
+            let mut ws = Workspace::new(&support::terraform::one_connector_config(""));
+            ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+            ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+            let output = ws.run(&tf, &["plan", "-input=false", "-no-color"]);
+            assert!(!output.status.success(), "{label}");
+            let shown = [output.stdout.as_slice(), output.stderr.as_slice()].concat();
+            assert!(
+                !shown.contains(&0x1b),
+                "{label}: a raw ESC reached the terminal: {}",
+                String::from_utf8_lossy(&shown)
+            );
+            assert!(
+                !String::from_utf8_lossy(&shown).contains('\u{202e}'),
+                "{label}: a bidi override reached the terminal"
+            );
+            assert!(
+                shown.len() < 200_000,
+                "{label}: {} bytes of output",
+                shown.len()
+            );
+            eprintln!(
+                "{label}: plan failed with {} bytes of output, no control characters",
+                shown.len()
+            );
+        }
+    }
+}
