@@ -3,6 +3,7 @@
 
 mod provider_address;
 
+use std::ffi::OsString;
 use std::process::ExitCode;
 
 use tfcf::cloudflare::{CloudflareProvider, VERSION};
@@ -15,7 +16,10 @@ const NAME: &str = "terraform-provider-cloudflare";
 const DEFAULT_ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args = match text_arguments(std::env::args_os().skip(1)) {
+        Ok(args) => args,
+        Err(message) => return usage_error(&message),
+    };
     match args.first().map(String::as_str) {
         Some("--version" | "-version" | "version") => {
             println!("{NAME} {VERSION}");
@@ -35,6 +39,23 @@ fn main() -> ExitCode {
         Some(other) => usage_error(&format!("unknown argument {other:?}")),
         None => tfcf::plugin::serve(CloudflareProvider, NAME),
     }
+}
+
+/// The arguments as text. Every argument this binary takes is text (flags and
+/// a provider address), so one that is not valid Unicode is a usage error,
+/// quoted with its invalid bytes replaced, rather than a panic.
+fn text_arguments(args: impl IntoIterator<Item = OsString>) -> Result<Vec<String>, String> {
+    args.into_iter()
+        .map(|arg| {
+            arg.into_string().map_err(|raw| {
+                let shown: String = raw.to_string_lossy().chars().take(100).collect();
+                format!(
+                    "argument {shown:?} is not valid UTF-8 text (invalid bytes shown as U+FFFD); \
+                     every argument of this command is text"
+                )
+            })
+        })
+        .collect()
 }
 
 /// Whether `arg` is the flag `name`, written with one dash or two.
@@ -100,4 +121,24 @@ fn help() -> String {
          (trace, debug, info, warn, error, off); lines go to stderr as JSON, which Terraform\n\
          shows in its own log.\n"
     )
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::ffi::OsStringExt;
+
+    use super::*;
+
+    #[test]
+    fn a_non_utf8_argument_is_a_usage_error_naming_it() {
+        let args = vec![
+            OsString::from("--debug"),
+            OsString::from_vec(b"--address=\xff\xfe".to_vec()),
+        ];
+        let err = text_arguments(args).expect_err("not UTF-8");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+        assert!(err.contains("--address=\u{fffd}\u{fffd}"), "{err}");
+        let ok = text_arguments(vec![OsString::from("--version")]).expect("text");
+        assert_eq!(ok, ["--version"]);
+    }
 }

@@ -201,3 +201,120 @@ async fn ctrl_c_on_terraform_plan_against_a_slow_api_ends_promptly_leaving_no_pr
         }
     }
 }
+
+/// Waits until no live process carries `TFCF_CANCELLATION_TEST=marker`;
+/// returns how long that took, or fails after `within`.
+async fn wait_until_gone(marker: &str, within: Duration, label: &str) -> Duration {
+    let since = Instant::now();
+    loop {
+        let left = processes_with_env("TFCF_CANCELLATION_TEST", marker);
+        if left.is_empty() {
+            return since.elapsed();
+        }
+        assert!(
+            since.elapsed() < within,
+            "{label}: processes still alive {within:?} later: {left:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Kills `pid` with SIGKILL, as an out-of-memory killer or `kill -9` would.
+fn sigkill(pid: u32) {
+    let status = std::process::Command::new("kill")
+        .args(["-KILL", &pid.to_string()])
+        .status()
+        .expect("kill -KILL");
+    assert!(status.success());
+}
+
+#[tokio::test]
+async fn a_provider_whose_parent_is_sigkilled_shuts_down() {
+    use std::io::BufRead;
+    let marker = format!("parent-{}", std::process::id());
+    // A shell stands in for Terraform: it starts the provider as Terraform
+    // would and waits for it, and is then killed with no chance to pass
+    // anything on.
+    let mut parent = std::process::Command::new("sh")
+        .args(["-c", "\"$0\" & wait"])
+        .arg(support::terraform::provider_binary())
+        .env_clear()
+        .env("TF_PLUGIN_MAGIC_COOKIE", support::plugin_client::COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "6")
+        .env("TF_LOG_PROVIDER", "info")
+        .env("TFCF_CANCELLATION_TEST", &marker)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start sh");
+    let mut handshake = String::new();
+    std::io::BufReader::new(parent.stdout.take().expect("stdout"))
+        .read_line(&mut handshake)
+        .expect("handshake");
+    assert!(handshake.starts_with("1|6|unix|"), "{handshake:?}");
+    let socket = std::path::PathBuf::from(handshake.split('|').nth(3).expect("address"));
+    let provider: Vec<u32> = processes_with_env("TFCF_CANCELLATION_TEST", &marker)
+        .into_iter()
+        .filter(|pid| *pid != parent.id())
+        .collect();
+    assert_eq!(provider.len(), 1, "the provider process: {provider:?}");
+
+    sigkill(parent.id());
+    let _ = parent.wait();
+    let took = wait_until_gone(&marker, Duration::from_secs(10), "orphaned provider").await;
+    let mut stderr = String::new();
+    if let Some(mut pipe) = parent.stderr.take() {
+        pipe.read_to_string(&mut stderr).expect("stderr");
+    }
+    assert!(
+        stderr.contains("is gone; shutting down") && stderr.contains(r#""@level":"warn""#),
+        "{stderr}"
+    );
+    assert!(
+        !socket.exists(),
+        "the socket is removed: {}",
+        socket.display()
+    );
+    eprintln!("the provider exited {took:?} after its parent was SIGKILLed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigkill_of_terraform_during_a_plan_leaves_no_provider() {
+    for tf in Terraform::all() {
+        let label = tf.label.clone();
+        let api = FakeApi::start();
+        api.add_faults(r#"[{"delay_ms":60000}]"#);
+        let mut ws = Workspace::new(BASIC);
+        let marker = format!("killed-{}-{}", std::process::id(), tf.label.len());
+        ws.set_env("TFCF_CANCELLATION_TEST", &marker);
+        ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+        ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+        let mut plan = ws
+            .command(
+                &tf,
+                &[
+                    "plan",
+                    "-input=false",
+                    "-no-color",
+                    "-var",
+                    &format!("account_id={ACCOUNT}"),
+                    "-var",
+                    &format!("sso_connector_id={CONNECTOR}"),
+                ],
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start terraform plan");
+        wait_for_api_request(&api, Duration::from_secs(60)).await;
+        assert!(
+            processes_with_env("TFCF_CANCELLATION_TEST", &marker).len() >= 2,
+            "{label}: terraform and its provider must be found by the marker"
+        );
+        sigkill(plan.id());
+        let _ = plan.wait();
+        let took = wait_until_gone(&marker, Duration::from_secs(10), &label).await;
+        eprintln!("{label}: the provider exited {took:?} after terraform was SIGKILLed");
+    }
+}

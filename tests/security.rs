@@ -1007,3 +1007,319 @@ async fn hostile_requests_get_diagnostics_and_the_provider_keeps_serving() {
         "exit: {status:?}"
     );
 }
+
+// ---------------------------------------------------------------------------
+// Hostile arguments and launch environments
+
+/// `bytes` as an OS string, however invalid as UTF-8.
+fn os(bytes: &[u8]) -> std::ffi::OsString {
+    use std::os::unix::ffi::OsStringExt;
+    std::ffi::OsString::from_vec(bytes.to_vec())
+}
+
+/// The provider's environment as Terraform gives it (no TLS unless added),
+/// with `extra` on top.
+fn launch_env(extra: &[(&str, std::ffi::OsString)]) -> Command {
+    let mut command = Command::new(support::terraform::provider_binary());
+    command
+        .env_clear()
+        .env("TF_PLUGIN_MAGIC_COOKIE", support::plugin_client::COOKIE)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000")
+        .stdin(std::process::Stdio::null());
+    for (key, value) in extra {
+        command.env(key, value);
+    }
+    command
+}
+
+#[test]
+fn a_non_utf8_argument_is_a_usage_error_never_a_panic() {
+    for args in [
+        vec![os(b"\xff")],
+        vec![os(b"--debug"), os(b"--address"), os(b"example.com/a/\xfe")],
+        vec![os(b"--vers\xc3\x28ion")],
+    ] {
+        let output = Command::new(support::terraform::provider_binary())
+            .args(&args)
+            .output()
+            .expect("run the provider");
+        let (stdout, stderr) = text(&output);
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("is not valid UTF-8 text"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_gen-docs"))
+        .arg(os(b"--ch\xffeck"))
+        .output()
+        .expect("run gen-docs");
+    let (_, stderr) = text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("is not valid UTF-8 text"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_plugin_variable_that_is_not_utf8_stops_the_launch_naming_it() {
+    let identity = ClientIdentity::generate();
+    let mut bad_cert = identity.pem.clone().into_bytes();
+    bad_cert.extend_from_slice(b"\xff");
+    let cases: Vec<(&str, Vec<(&str, std::ffi::OsString)>)> = vec![
+        (
+            "PLUGIN_CLIENT_CERT",
+            vec![("PLUGIN_CLIENT_CERT", os(&bad_cert))],
+        ),
+        (
+            "PLUGIN_PROTOCOL_VERSIONS",
+            vec![("PLUGIN_PROTOCOL_VERSIONS", os(b"5,\xff6"))],
+        ),
+        (
+            "PLUGIN_TRANSPORT",
+            vec![("PLUGIN_TRANSPORT", os(b"tcp\xff"))],
+        ),
+        (
+            "PLUGIN_MIN_PORT",
+            vec![
+                ("PLUGIN_TRANSPORT", os(b"tcp")),
+                ("PLUGIN_MIN_PORT", os(b"1\xff")),
+            ],
+        ),
+        (
+            "PLUGIN_MAX_PORT",
+            vec![
+                ("PLUGIN_TRANSPORT", os(b"tcp")),
+                ("PLUGIN_MAX_PORT", os(b"\xff")),
+            ],
+        ),
+        ("TF_LOG", vec![("TF_LOG", os(b"trace\xff"))]),
+        (
+            "TF_LOG_PROVIDER",
+            vec![("TF_LOG_PROVIDER", os(b"\xffdebug"))],
+        ),
+        (
+            "TF_LOG_PROVIDER_CLOUDFLARE",
+            vec![("TF_LOG_PROVIDER_CLOUDFLARE", os(b"\xc3"))],
+        ),
+        (
+            "TF_PLUGIN_MAGIC_COOKIE",
+            vec![("TF_PLUGIN_MAGIC_COOKIE", os(b"\xff"))],
+        ),
+    ];
+    let blank = vec![("PLUGIN_CLIENT_CERT", os(b" \n"))];
+    let output = launch_env(&blank).output().expect("launch the provider");
+    let (stdout, stderr) = text(&output);
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "a blank certificate: {stderr}"
+    );
+    assert!(
+        stderr.contains("PLUGIN_CLIENT_CERT holds no certificate"),
+        "{stderr}"
+    );
+    assert!(
+        !stdout.contains("|grpc|"),
+        "never served in plaintext: {stdout}"
+    );
+    for (name, env) in cases {
+        let output = launch_env(&env).output().expect("launch the provider");
+        let (stdout, stderr) = text(&output);
+        eprintln!(
+            "{name}: exit {:?}, stderr: {}",
+            output.status.code(),
+            stderr.trim()
+        );
+        assert_eq!(output.status.code(), Some(1), "{name}: {stderr}");
+        let wanted = format!("the environment variable {name} is set, but");
+        assert!(stderr.contains(&wanted), "{name}: {stderr}");
+        assert!(stderr.contains("not valid UTF-8"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(&format!("unset {name}")),
+            "{name}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{name}: {stderr}");
+        assert!(!stdout.contains("|grpc|"), "{name}: never serves: {stdout}");
+        if name != "TF_PLUGIN_MAGIC_COOKIE" {
+            assert!(
+                stdout.starts_with("The provider could not start: ") && stdout.contains(&wanted),
+                "{name}: Terraform shows the first line of stdout: {stdout:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn socket_directory_errors_name_the_path_and_the_variable() {
+    let missing = tempfile::tempdir().expect("temp dir").path().join("gone");
+    for (name, env) in [
+        ("TMPDIR", vec![("TMPDIR", missing.clone().into_os_string())]),
+        (
+            "PLUGIN_UNIX_SOCKET_DIR",
+            vec![
+                ("TMPDIR", std::env::temp_dir().into_os_string()),
+                ("PLUGIN_UNIX_SOCKET_DIR", missing.clone().into_os_string()),
+            ],
+        ),
+    ] {
+        let output = launch_env(&env).output().expect("launch the provider");
+        let (_, stderr) = text(&output);
+        eprintln!("{name}: {}", stderr.trim());
+        assert_eq!(output.status.code(), Some(1), "{stderr}");
+        assert!(
+            stderr.contains(&format!("in {} (from {name})", missing.display())),
+            "{stderr}"
+        );
+        assert!(stderr.contains(&format!("set {name} to")), "{stderr}");
+    }
+}
+
+#[tokio::test]
+async fn a_socket_directory_that_is_not_utf8_is_served_with_tls() {
+    use std::io::BufRead;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    let parent = tempfile::tempdir().expect("temp dir");
+    let mut dir = parent.path().as_os_str().as_bytes().to_vec();
+    dir.extend_from_slice(b"/caf\xe9");
+    let dir = PathBuf::from(std::ffi::OsString::from_vec(dir));
+    std::fs::create_dir(&dir).expect("a directory whose name is not UTF-8");
+    let identity = ClientIdentity::generate();
+    let mut child = launch_env(&[
+        ("TMPDIR", dir.clone().into_os_string()),
+        ("PLUGIN_CLIENT_CERT", identity.pem.clone().into()),
+    ])
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null())
+    .spawn()
+    .expect("launch the provider");
+    let mut line = Vec::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_until(b'\n', &mut line)
+        .expect("handshake");
+    let fields: Vec<&[u8]> = line.trim_ascii_end().split(|b| *b == b'|').collect();
+    assert_eq!(fields.len(), 6, "{:?}", String::from_utf8_lossy(&line));
+    let socket = PathBuf::from(std::ffi::OsString::from_vec(fields[3].to_vec()));
+    assert!(socket.starts_with(&dir), "{}", socket.display());
+    use base64::Engine;
+    let server_cert = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(fields[5])
+        .expect("server certificate");
+    let channel = connect(
+        PluginAddr::Unix(socket.clone()),
+        Some(client_tls(Some(&identity), &server_cert)),
+    )
+    .await
+    .expect("connect over the non-UTF-8 path");
+    let schema = ProviderClient::new(channel)
+        .get_provider_schema(pb::get_provider_schema::Request {})
+        .await
+        .expect("GetProviderSchema")
+        .into_inner();
+    assert!(schema.data_source_schemas.contains_key(DATA_SOURCE));
+    // SAFETY: kill(2) on the child we spawned.
+    unsafe {
+        libc::kill(i32::try_from(child.id()).expect("pid"), libc::SIGTERM);
+    }
+    assert!(child.wait().expect("wait").success());
+    assert!(!socket.exists(), "the socket is removed on exit");
+}
+
+#[test]
+fn through_terraform_an_unreadable_variable_is_shown_to_the_user() {
+    use std::os::unix::ffi::OsStrExt;
+    for tf in Terraform::all() {
+        let ws = Workspace::new(&support::terraform::one_connector_config(""));
+        let output = ws
+            .command(&tf, &["validate", "-no-color"])
+            .env(
+                "TF_LOG_PROVIDER_CLOUDFLARE",
+                std::ffi::OsStr::from_bytes(b"debug\xff"),
+            )
+            .output()
+            .expect("run terraform");
+        let (stdout, stderr) = text(&output);
+        let shown = support::terraform::one_line(&format!("{stdout}{stderr}"));
+        assert!(!output.status.success(), "{}: {shown}", tf.label);
+        assert!(
+            shown.contains(
+                "The provider could not start: the environment variable \
+                 TF_LOG_PROVIDER_CLOUDFLARE is set, but its value (6 bytes) is not valid UTF-8 text"
+            ),
+            "{}: {shown}",
+            tf.label
+        );
+        eprintln!(
+            "{}: {}",
+            tf.label,
+            &shown[shown.find("Unrecognized").unwrap_or(0)..]
+                .chars()
+                .take(400)
+                .collect::<String>()
+        );
+    }
+}
+
+/// A `success: false` answer whose errors carry `messages`.
+fn error_envelope(messages: &[String]) -> String {
+    let errors: Vec<serde_json::Value> = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| serde_json::json!({"code": 1000 + i, "message": m}))
+        .collect();
+    serde_json::json!({"success": false, "errors": errors, "messages": [], "result": null})
+        .to_string()
+}
+
+/// Through real Terraform: server text with ANSI escapes and a bidi override,
+/// a 2 MB message and 500 errors each fail the plan with short output and no
+/// raw control character, whichever layer cleaned it (the plugin layer's
+/// wire guard is the last one).
+#[test]
+fn through_terraform_server_text_reaches_the_user_escaped_and_bounded() {
+    let fake_success =
+        "\u{1b}[2J\u{1b}[H\u{1b}[32mApply complete! Resources: 0 added.\u{1b}[0m\u{202e}";
+    let cases = [
+        ("ANSI escapes", vec![fake_success.to_string()]),
+        ("a 2 MB message", vec!["x".repeat(2_000_000)]),
+        (
+            "500 errors",
+            (0..500).map(|i| format!("error number {i}")).collect(),
+        ),
+    ];
+    for tf in Terraform::all() {
+        for (what, messages) in &cases {
+            let label = format!("{}, {what}", tf.label);
+            let api = FakeApi::start();
+            let rule = serde_json::json!([{"status": 400, "json": serde_json::from_str::<serde_json::Value>(&error_envelope(messages)).expect("JSON")}]);
+            api.add_faults(&rule.to_string());
+            let mut ws = Workspace::new(&support::terraform::one_connector_config(""));
+            ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+            ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+            let output = ws.run(&tf, &["plan", "-input=false", "-no-color"]);
+            assert!(!output.status.success(), "{label}");
+            let shown = [output.stdout.as_slice(), output.stderr.as_slice()].concat();
+            assert!(
+                !shown.contains(&0x1b),
+                "{label}: a raw ESC reached the terminal: {}",
+                String::from_utf8_lossy(&shown)
+            );
+            assert!(
+                !String::from_utf8_lossy(&shown).contains('\u{202e}'),
+                "{label}: a bidi override reached the terminal"
+            );
+            assert!(
+                shown.len() < 200_000,
+                "{label}: {} bytes of output",
+                shown.len()
+            );
+            eprintln!(
+                "{label}: plan failed with {} bytes of output, no control characters",
+                shown.len()
+            );
+        }
+    }
+}

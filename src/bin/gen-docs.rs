@@ -8,6 +8,7 @@
 //! cargo run --bin gen-docs -- --check # only report them; exit 1 if any
 //! ```
 
+use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,14 +28,23 @@ struct Options {
     dir: PathBuf,
 }
 
-fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, String> {
+/// Reads the arguments as the OS gives them: the directory after `--dir` may
+/// be any path, including one that is not valid Unicode; any other argument
+/// that is not text is a usage error, never a panic.
+fn parse(args: impl IntoIterator<Item = OsString>) -> Result<Option<Options>, String> {
     let mut options = Options {
         check: false,
         dir: PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("docs"),
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
-        match arg.as_str() {
+        let Some(text) = arg.to_str() else {
+            let shown: String = arg.to_string_lossy().chars().take(100).collect();
+            return Err(format!(
+                "argument {shown:?} is not valid UTF-8 text (invalid bytes shown as U+FFFD)"
+            ));
+        };
+        match text {
             "--check" => options.check = true,
             "--dir" => {
                 options.dir = args
@@ -50,7 +60,7 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, Stri
 }
 
 fn main() -> ExitCode {
-    let options = match parse(std::env::args().skip(1)) {
+    let options = match parse(std::env::args_os().skip(1)) {
         Ok(Some(options)) => options,
         Ok(None) => {
             print!("{USAGE}");
@@ -120,4 +130,23 @@ fn run(options: &Options) -> Result<ExitCode, String> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::ffi::OsStringExt;
+
+    use super::*;
+
+    #[test]
+    fn a_non_utf8_directory_is_a_path_and_any_other_such_argument_an_error() {
+        let dir = OsString::from_vec(b"/tmp/docs-\xff".to_vec());
+        let options = parse([OsString::from("--dir"), dir.clone()])
+            .expect("parsed")
+            .expect("options");
+        assert_eq!(options.dir.as_os_str(), dir.as_os_str());
+        let err = parse([OsString::from_vec(b"--ch\xffeck".to_vec())]).err();
+        let err = err.expect("not UTF-8");
+        assert!(err.contains("not valid UTF-8"), "{err}");
+    }
 }

@@ -18,6 +18,7 @@ use tracing::Instrument;
 use crate::plugin::diagnostics::{Diagnostic, Diagnostics, Severity};
 use crate::plugin::panics;
 use crate::plugin::schema::Mode;
+use crate::plugin::server::MAX_MESSAGE_SIZE;
 
 pub(crate) mod template;
 pub(crate) mod v5;
@@ -50,12 +51,50 @@ pub(super) fn mode_flags(mode: Mode) -> (bool, bool, bool) {
 }
 
 /// A protocol reply that carries diagnostics, so the shared wrapper can log
-/// them and build a reply from a diagnostic when the handler panicked.
+/// them and build a reply from a diagnostic when the handler panicked or the
+/// reply is too large to send.
 pub(super) trait Reply: Sized + Send {
     /// A reply holding nothing but `diagnostics`.
     fn from_diagnostics(diagnostics: Diagnostics) -> Self;
     /// Severity and summary of each diagnostic in the reply.
     fn logged(&self) -> Vec<(Severity, &str)>;
+    /// The size of the reply encoded for the wire, in bytes.
+    fn encoded_len(&self) -> usize;
+}
+
+/// The largest schema response Terraform reads: it lowers go-plugin's
+/// client limit (`math.MaxInt32`, set in go-plugin's `dialGRPCConn`) to
+/// 64 MiB for GetProviderSchema / GetSchema (`maxRecvSize` in Terraform's
+/// `internal/plugin6/grpc_provider.go` and `internal/plugin/grpc_provider.go`).
+pub(super) const MAX_SCHEMA_RESPONSE: usize = 64 << 20;
+
+/// The largest response `rpc` may send: Terraform's schema limit for the
+/// schema RPCs, the server's own message limit (which tonic enforces with an
+/// opaque "message length too large" status) for the rest.
+pub(super) fn response_limit(rpc: &str) -> usize {
+    match rpc {
+        "GetProviderSchema" | "GetSchema" => MAX_SCHEMA_RESPONSE,
+        _ => MAX_MESSAGE_SIZE,
+    }
+}
+
+/// The diagnostic that replaces a reply of `size` bytes, more than `limit`.
+pub(super) fn too_large(call: &Call, size: usize, limit: usize) -> Diagnostic {
+    let mib = |bytes: usize| bytes as f64 / f64::from(1u32 << 20);
+    let what = match (call.rpc, &call.data_source) {
+        ("ReadDataSource", Some(type_name)) => format!("The state of data source {type_name}"),
+        _ => format!("The provider's answer to {}", call.rpc),
+    };
+    Diagnostic::error(
+        "Response too large for Terraform",
+        format!(
+            "{what} is {:.1} MiB encoded, more than the {:.0} MiB a response to Terraform may \
+             be, so it was not sent. Read less at once (for example fewer items per data \
+             source, split over several), or report this if the data cannot be narrowed.",
+            mib(size),
+            mib(limit)
+        ),
+    )
 }
 
 /// Which request is being served, for the log.
@@ -89,8 +128,10 @@ impl Call {
 /// Serves one RPC: runs `handler` inside a span carrying `tf_rpc`,
 /// `tf_req_id`, `tf_proto_version` and `tf_data_source_type`, logs
 /// "Received request" / "Served request" (with `tf_req_duration_ms`) at TRACE
-/// and the reply's diagnostics at DEBUG (WARN for errors), and answers a
-/// panicking handler with an error diagnostic instead of dying.
+/// and the reply's diagnostics at DEBUG (WARN for errors), answers a
+/// panicking handler with an error diagnostic instead of dying, and a reply
+/// larger than Terraform accepts with an error diagnostic saying so instead of
+/// the gRPC error it would become.
 pub(super) async fn answer<R: Reply>(
     call: Call,
     handler: impl Future<Output = R> + Send,
@@ -111,6 +152,7 @@ pub(super) async fn answer<R: Reply>(
         span.record("tf_data_source_type", type_name.as_str());
     }
     let rpc = call.rpc;
+    let call = &call;
     async move {
         tracing::trace!("Received request");
         let started = Instant::now();
@@ -118,6 +160,7 @@ pub(super) async fn answer<R: Reply>(
             Ok(reply) => reply,
             Err(message) => R::from_diagnostics(panicked(rpc, &message).into()),
         };
+        let reply = within_limit(call, reply, response_limit(rpc));
         log_diagnostics(&reply.logged());
         tracing::trace!(
             tf_req_duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -127,6 +170,22 @@ pub(super) async fn answer<R: Reply>(
     }
     .instrument(span)
     .await
+}
+
+/// `reply`, or a reply holding only the [`too_large`] diagnostic when its
+/// encoding exceeds `limit`.
+pub(super) fn within_limit<R: Reply>(call: &Call, reply: R, limit: usize) -> R {
+    let size = reply.encoded_len();
+    if size <= limit {
+        return reply;
+    }
+    drop(reply);
+    tracing::warn!(
+        response_bytes = u64::try_from(size).unwrap_or(u64::MAX),
+        limit_bytes = u64::try_from(limit).unwrap_or(u64::MAX),
+        "Response too large for Terraform; answering with an error diagnostic"
+    );
+    R::from_diagnostics(too_large(call, size, limit).into())
 }
 
 fn log_diagnostics(diagnostics: &[(Severity, &str)]) {
@@ -218,11 +277,14 @@ mod tests {
         assert_eq!(mode_flags(Mode::OptionalComputed), (false, true, true));
     }
 
-    struct Plain(Diagnostics);
+    struct Plain(Diagnostics, usize);
 
     impl Reply for Plain {
         fn from_diagnostics(diagnostics: Diagnostics) -> Self {
-            Self(diagnostics)
+            Self(diagnostics, 100)
+        }
+        fn encoded_len(&self) -> usize {
+            self.1
         }
         fn logged(&self) -> Vec<(Severity, &str)> {
             self.0
@@ -243,5 +305,47 @@ mod tests {
         assert!(diag.is_error());
         assert!(diag.detail.contains("ConfigureProvider"), "{}", diag.detail);
         assert!(diag.detail.contains("bad state"), "{}", diag.detail);
+    }
+
+    #[tokio::test]
+    async fn a_reply_over_the_limit_becomes_an_error_diagnostic_naming_its_size() {
+        let call = Call::new("6.10", "ReadDataSource").data_source("example_thing");
+        let huge = MAX_MESSAGE_SIZE + (44 << 20);
+        let reply = answer::<Plain>(call, async move { Plain(Diagnostics::new(), huge) })
+            .await
+            .expect("answered")
+            .into_inner();
+        assert_eq!(reply.0 .0.len(), 1);
+        let diag = &reply.0 .0[0];
+        assert!(diag.is_error());
+        assert_eq!(diag.summary, "Response too large for Terraform");
+        assert!(
+            diag.detail.starts_with(
+                "The state of data source example_thing is 300.0 MiB encoded, more than the 256 MiB"
+            ),
+            "{}",
+            diag.detail
+        );
+        let fits = answer::<Plain>(Call::new("6.10", "ReadDataSource"), async move {
+            Plain(Diagnostics::new(), MAX_MESSAGE_SIZE)
+        })
+        .await
+        .expect("answered")
+        .into_inner();
+        assert!(fits.0.is_empty(), "a reply at the limit goes out as it is");
+    }
+
+    #[test]
+    fn schemas_are_held_to_terraforms_64_mib() {
+        assert_eq!(response_limit("GetProviderSchema"), 64 << 20);
+        assert_eq!(response_limit("GetSchema"), 64 << 20);
+        assert_eq!(response_limit("ReadDataSource"), 256 << 20);
+        let diag = too_large(&Call::new("5.10", "GetSchema"), 70 << 20, 64 << 20);
+        assert!(
+            diag.detail
+                .starts_with("The provider's answer to GetSchema is 70.0 MiB"),
+            "{}",
+            diag.detail
+        );
     }
 }

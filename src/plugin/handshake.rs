@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 
+use crate::plugin::environment::{self, Unreadable};
+
 /// Environment variable holding the cookie Terraform sets for its plugins.
 pub(super) const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
 /// The cookie's value, shared by protocols 5 and 6.
@@ -14,9 +16,10 @@ pub(super) const MAGIC_COOKIE_VALUE: &str =
 /// The go-plugin core protocol version, the first handshake field.
 pub(super) const CORE_PROTOCOL_VERSION: u32 = 1;
 
-/// True when the process was launched by Terraform (the cookie matches).
-pub(super) fn launched_by_terraform() -> bool {
-    std::env::var(MAGIC_COOKIE_KEY).is_ok_and(|v| v == MAGIC_COOKIE_VALUE)
+/// True when the process was launched by Terraform (the cookie matches); an
+/// error when the cookie is set but not text.
+pub(super) fn launched_by_terraform() -> Result<bool, Unreadable> {
+    Ok(environment::text(MAGIC_COOKIE_KEY)?.is_some_and(|v| v == MAGIC_COOKIE_VALUE))
 }
 
 /// The message for someone who runs the binary directly.
@@ -49,23 +52,28 @@ pub(super) fn negotiate(offered: Option<&str>, supported: &[u32]) -> Option<u32>
 }
 
 /// The handshake line: `CORE|APP|NETWORK|ADDRESS|grpc|CERT`, the certificate as
-/// unpadded standard base64 of its DER (empty without TLS).
+/// unpadded standard base64 of its DER (empty without TLS). Bytes, not text:
+/// the address is a socket path as the OS holds it, which go-plugin reads as
+/// bytes too.
 pub(super) fn handshake_line(
     protocol: u32,
     network: &str,
-    address: &str,
+    address: &[u8],
     server_cert_der: Option<&[u8]>,
-) -> String {
+) -> Vec<u8> {
     let cert = server_cert_der
         .map(|der| STANDARD_NO_PAD.encode(der))
         .unwrap_or_default();
-    format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|{address}|grpc|{cert}\n")
+    let mut line = format!("{CORE_PROTOCOL_VERSION}|{protocol}|{network}|").into_bytes();
+    line.extend_from_slice(address);
+    line.extend_from_slice(format!("|grpc|{cert}\n").as_bytes());
+    line
 }
 
 /// Writes the handshake line as the first bytes on stdout and flushes it.
-pub(super) fn announce(line: &str) -> io::Result<()> {
+pub(super) fn announce(line: &[u8]) -> io::Result<()> {
     let mut out = io::stdout().lock();
-    out.write_all(line.as_bytes())?;
+    out.write_all(line)?;
     out.flush()
 }
 
@@ -97,15 +105,20 @@ mod tests {
     #[test]
     fn handshake_line_has_six_fields_and_unpadded_certificate() {
         assert_eq!(
-            handshake_line(6, "unix", "/tmp/p/plugin.sock", None),
-            "1|6|unix|/tmp/p/plugin.sock|grpc|\n"
+            handshake_line(6, "unix", b"/tmp/p/plugin.sock", None),
+            b"1|6|unix|/tmp/p/plugin.sock|grpc|\n"
         );
-        let line = handshake_line(6, "unix", "/s", Some(&[1, 2, 3, 4]));
-        assert_eq!(line, "1|6|unix|/s|grpc|AQIDBA\n");
-        assert!(!line.contains('='));
+        let line = handshake_line(6, "unix", b"/s", Some(&[1, 2, 3, 4]));
+        assert_eq!(line, b"1|6|unix|/s|grpc|AQIDBA\n");
+        assert!(!line.contains(&b'='));
         assert_eq!(
-            handshake_line(5, "tcp", "127.0.0.1:10042", None),
-            "1|5|tcp|127.0.0.1:10042|grpc|\n"
+            handshake_line(5, "tcp", b"127.0.0.1:10042", None),
+            b"1|5|tcp|127.0.0.1:10042|grpc|\n"
+        );
+        assert_eq!(
+            handshake_line(6, "unix", b"/tmp/caf\xe9/plugin.sock", None),
+            b"1|6|unix|/tmp/caf\xe9/plugin.sock|grpc|\n",
+            "a path that is not UTF-8 goes out byte for byte"
         );
     }
 }

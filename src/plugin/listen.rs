@@ -4,12 +4,14 @@
 //! go-plugin client dials the same way). [`TRANSPORT_ENV`] forces TCP on Unix,
 //! so the Windows path can be exercised there too.
 
+use std::ffi::OsString;
 use std::ops::RangeInclusive;
 
 use tokio::net::TcpListener;
 
+use crate::plugin::environment;
 #[cfg(unix)]
-use crate::plugin::socket_dir::SocketDir;
+use crate::plugin::socket_dir::{SocketBase, SocketDir};
 use crate::plugin::transport::Listener;
 
 /// Environment variable choosing the transport: `unix` (the default on Unix)
@@ -115,23 +117,27 @@ fn quoted(value: &str) -> String {
 pub(super) struct Endpoint {
     /// The socket's kind.
     pub network: Network,
-    /// The socket's path, or `127.0.0.1:PORT`.
-    pub address: String,
+    /// The socket's path, or `127.0.0.1:PORT`. A path as the OS holds it:
+    /// on Unix it may be any bytes, and the handshake line carries them as
+    /// they are (go-plugin reads the address as bytes).
+    pub address: OsString,
     /// The private directory of a Unix socket, removed when this is dropped.
     #[cfg(unix)]
     _socket_dir: Option<SocketDir>,
 }
 
 /// Opens the listener the environment asks for ([`TRANSPORT_ENV`], the port
-/// range, `PLUGIN_UNIX_SOCKET_DIR`); errors say which setting to change.
+/// range, `PLUGIN_UNIX_SOCKET_DIR`, `TMPDIR`); errors say which setting to
+/// change. A variable that is set but not text is refused, never taken for unset.
 pub(super) async fn bind() -> Result<(Listener, Endpoint), String> {
-    let setting = std::env::var(TRANSPORT_ENV).ok();
+    let read = |name| environment::text(name).map_err(|e| e.to_string());
+    let setting = read(TRANSPORT_ENV)?;
     match Network::choose(setting.as_deref())? {
         #[cfg(unix)]
-        Network::Unix => bind_unix(),
+        Network::Unix => bind_unix(&SocketBase::from_env()),
         Network::Tcp => {
-            let min = std::env::var(MIN_PORT_ENV).ok();
-            let max = std::env::var(MAX_PORT_ENV).ok();
+            let min = read(MIN_PORT_ENV)?;
+            let max = read(MAX_PORT_ENV)?;
             bind_tcp(port_range(min.as_deref(), max.as_deref())?).await
         }
     }
@@ -154,7 +160,8 @@ pub(super) async fn bind_tcp(ports: RangeInclusive<u16>) -> Result<(Listener, En
                 let address = listener
                     .local_addr()
                     .map_err(|e| format!("could not read the TCP listener's address: {e}"))?
-                    .to_string();
+                    .to_string()
+                    .into();
                 let endpoint = Endpoint {
                     network: Network::Tcp,
                     address,
@@ -175,21 +182,48 @@ pub(super) async fn bind_tcp(ports: RangeInclusive<u16>) -> Result<(Listener, En
     ))
 }
 
+/// Listens on a Unix socket in a fresh private directory under `base`. Every
+/// error names the path and the variable it came from. A path go-plugin's
+/// handshake line cannot carry (one holding `|` or a line break) is refused
+/// before anything is created.
 #[cfg(unix)]
-fn bind_unix() -> Result<(Listener, Endpoint), String> {
+pub(super) fn bind_unix(base: &SocketBase) -> Result<(Listener, Endpoint), String> {
+    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::PermissionsExt;
-    let dir = SocketDir::create()
-        .map_err(|e| format!("could not create the plugin socket directory: {e}"))?;
+    if base
+        .dir
+        .as_os_str()
+        .as_bytes()
+        .iter()
+        .any(|b| matches!(b, b'|' | b'\n' | b'\r'))
+    {
+        return Err(format!(
+            "cannot listen in {base}: the path holds a '|' or a line break, which the \
+             handshake line Terraform reads cannot carry; {}",
+            base.remedy()
+        ));
+    }
+    let dir = SocketDir::create(base)?;
     let socket = dir.socket_path();
-    let listener = tokio::net::UnixListener::bind(&socket)
-        .map_err(|e| format!("could not listen on {}: {e}", socket.display()))?;
+    let listener = tokio::net::UnixListener::bind(&socket).map_err(|e| {
+        format!(
+            "could not listen on the plugin socket {} in {base}: {e}; {}",
+            socket.display(),
+            base.remedy()
+        )
+    })?;
     // The socket itself owner-only too, a second layer behind its private
     // directory whatever the process umask.
-    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600))
-        .map_err(|e| format!("could not restrict {}: {e}", socket.display()))?;
+    std::fs::set_permissions(&socket, std::fs::Permissions::from_mode(0o600)).map_err(|e| {
+        format!(
+            "could not restrict the plugin socket {} in {base} to its owner: {e}; {}",
+            socket.display(),
+            base.remedy()
+        )
+    })?;
     let endpoint = Endpoint {
         network: Network::Unix,
-        address: socket.to_string_lossy().into_owned(),
+        address: socket.into_os_string(),
         _socket_dir: Some(dir),
     };
     Ok((Listener::Unix(listener), endpoint))
@@ -252,7 +286,12 @@ mod tests {
     async fn tcp_listens_on_loopback_within_the_range() {
         let (listener, endpoint) = bind_tcp(DEFAULT_PORTS).await.expect("bind");
         assert_eq!(endpoint.network, Network::Tcp);
-        let addr: std::net::SocketAddr = endpoint.address.parse().expect("host:port");
+        let addr: std::net::SocketAddr = endpoint
+            .address
+            .to_str()
+            .expect("text")
+            .parse()
+            .expect("host:port");
         assert!(addr.ip().is_loopback(), "{addr}");
         assert!(DEFAULT_PORTS.contains(&addr.port()), "{addr}");
         assert!(matches!(listener, Listener::Tcp(_)));
@@ -267,5 +306,42 @@ mod tests {
             err.contains(&format!("from {port} to {port}")) && err.contains(MIN_PORT_ENV),
             "{err}"
         );
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_unix_socket_under_a_path_that_is_not_utf8_is_served_at_those_bytes() {
+        use std::os::unix::ffi::{OsStrExt, OsStringExt};
+        let parent = tempfile::tempdir().expect("temp dir");
+        let mut raw = parent.path().as_os_str().as_bytes().to_vec();
+        raw.extend_from_slice(b"/caf\xe9");
+        let base_dir = std::path::PathBuf::from(OsString::from_vec(raw.clone()));
+        std::fs::create_dir(&base_dir).expect("non-UTF-8 directory");
+        let base = SocketBase::choose(None, Some(base_dir.into_os_string()));
+        let (_listener, endpoint) = bind_unix(&base).expect("bind");
+        assert!(endpoint.address.as_bytes().starts_with(&raw));
+        assert!(std::path::Path::new(&endpoint.address).exists());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn unix_socket_errors_name_the_path_and_the_variable() {
+        let base = SocketBase::choose(Some("/tmp/a|b".into()), None);
+        let err = bind_unix(&base).expect_err("pipe in path");
+        assert!(
+            err.contains("/tmp/a|b (from PLUGIN_UNIX_SOCKET_DIR)"),
+            "{err}"
+        );
+        let parent = tempfile::tempdir().expect("temp dir");
+        let long = parent.path().join("d".repeat(120));
+        std::fs::create_dir(&long).expect("long directory");
+        let base = SocketBase::choose(None, Some(long.clone().into_os_string()));
+        let err = bind_unix(&base).expect_err("path too long for a socket");
+        let shown = long.display().to_string();
+        assert!(
+            err.contains(&shown) && err.contains("(from TMPDIR)"),
+            "{err}"
+        );
+        assert!(err.contains("set TMPDIR to a short path"), "{err}");
     }
 }

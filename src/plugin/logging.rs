@@ -16,20 +16,28 @@ use tracing_subscriber::layer::{Context, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
 use tracing_subscriber::Layer;
 
+use crate::plugin::environment::{self, Unreadable};
+
 /// The level requested by the environment: `TF_LOG_PROVIDER_<NAME>`, then
-/// `TF_LOG_PROVIDER`, then `TF_LOG`; off when none is set.
+/// `TF_LOG_PROVIDER`, then `TF_LOG` (the first one set and not blank wins);
+/// off when none is set. A variable looked at that is set but cannot be read
+/// is an error, not a fall-through to the next one.
 pub(super) fn level_from_env(
     provider_name: &str,
-    get: impl Fn(&str) -> Option<String>,
-) -> LevelFilter {
+    get: impl Fn(&str) -> Result<Option<String>, Unreadable>,
+) -> Result<LevelFilter, Unreadable> {
     let specific = format!(
         "TF_LOG_PROVIDER_{}",
         provider_name.to_ascii_uppercase().replace('-', "_")
     );
-    let value = [specific.as_str(), "TF_LOG_PROVIDER", "TF_LOG"]
-        .iter()
-        .find_map(|name| get(name).filter(|v| !v.trim().is_empty()));
-    match value.map(|v| v.trim().to_ascii_lowercase()) {
+    let mut value = None;
+    for name in [specific.as_str(), "TF_LOG_PROVIDER", "TF_LOG"] {
+        if let Some(v) = get(name)?.filter(|v| !v.trim().is_empty()) {
+            value = Some(v);
+            break;
+        }
+    }
+    Ok(match value.map(|v| v.trim().to_ascii_lowercase()) {
         None => LevelFilter::OFF,
         Some(v) => match v.as_str() {
             "off" => LevelFilter::OFF,
@@ -39,15 +47,16 @@ pub(super) fn level_from_env(
             "debug" => LevelFilter::DEBUG,
             _ => LevelFilter::TRACE,
         },
-    }
+    })
 }
 
 /// Installs the JSON logger for this process. `own_target` is the crate whose
-/// events are logged at the chosen level; other crates only log warnings and errors.
-pub(super) fn init(provider_name: &str, own_target: &'static str) {
-    let level = level_from_env(provider_name, |name| std::env::var(name).ok());
+/// events are logged at the chosen level; other crates only log warnings and
+/// errors. Fails when a level variable is set but cannot be read.
+pub(super) fn init(provider_name: &str, own_target: &'static str) -> Result<(), Unreadable> {
+    let level = level_from_env(provider_name, environment::text)?;
     if level == LevelFilter::OFF {
-        return;
+        return Ok(());
     }
     let layer = HclogLayer {
         level,
@@ -56,6 +65,7 @@ pub(super) fn init(provider_name: &str, own_target: &'static str) {
     };
     let subscriber = tracing_subscriber::registry().with(layer);
     let _ = tracing::subscriber::set_global_default(subscriber);
+    Ok(())
 }
 
 /// The hclog JSON writer.
@@ -205,46 +215,55 @@ where
 mod tests {
     use super::*;
 
-    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+    fn env(
+        pairs: &'static [(&'static str, &'static str)],
+    ) -> impl Fn(&str) -> Result<Option<String>, Unreadable> {
         move |name| {
-            pairs
+            Ok(pairs
                 .iter()
                 .find(|(k, _)| *k == name)
-                .map(|(_, v)| v.to_string())
+                .map(|(_, v)| v.to_string()))
         }
+    }
+
+    fn level(pairs: &'static [(&'static str, &'static str)]) -> LevelFilter {
+        level_from_env("example", env(pairs)).expect("readable")
     }
 
     #[test]
     fn provider_specific_level_wins() {
-        let level = level_from_env(
-            "example",
-            env(&[("TF_LOG_PROVIDER_EXAMPLE", "debug"), ("TF_LOG", "error")]),
-        );
-        assert_eq!(level, LevelFilter::DEBUG);
+        let chosen = level(&[("TF_LOG_PROVIDER_EXAMPLE", "debug"), ("TF_LOG", "error")]);
+        assert_eq!(chosen, LevelFilter::DEBUG);
     }
 
     #[test]
     fn falls_back_to_tf_log_provider_then_tf_log() {
         assert_eq!(
-            level_from_env(
-                "example",
-                env(&[("TF_LOG_PROVIDER", "info"), ("TF_LOG", "error")])
-            ),
+            level(&[("TF_LOG_PROVIDER", "info"), ("TF_LOG", "error")]),
             LevelFilter::INFO
         );
-        assert_eq!(
-            level_from_env("example", env(&[("TF_LOG", "WARN")])),
-            LevelFilter::WARN
-        );
-        assert_eq!(
-            level_from_env("example", env(&[("TF_LOG", "json")])),
-            LevelFilter::TRACE
-        );
-        assert_eq!(level_from_env("example", env(&[])), LevelFilter::OFF);
-        assert_eq!(
-            level_from_env("example", env(&[("TF_LOG", "off")])),
-            LevelFilter::OFF
-        );
+        assert_eq!(level(&[("TF_LOG", "WARN")]), LevelFilter::WARN);
+        assert_eq!(level(&[("TF_LOG", "json")]), LevelFilter::TRACE);
+        assert_eq!(level(&[]), LevelFilter::OFF);
+        assert_eq!(level(&[("TF_LOG", "off")]), LevelFilter::OFF);
+    }
+
+    #[test]
+    fn an_unreadable_level_variable_is_an_error_not_the_next_one() {
+        let get = |name: &str| {
+            if name == "TF_LOG_PROVIDER" {
+                Err(Unreadable {
+                    name: name.to_string(),
+                    why: "its value is not valid UTF-8 text".to_string(),
+                })
+            } else if name == "TF_LOG" {
+                Ok(Some("error".to_string()))
+            } else {
+                Ok(None)
+            }
+        };
+        let err = level_from_env("example", get).expect_err("unreadable");
+        assert_eq!(err.name, "TF_LOG_PROVIDER");
     }
 
     #[test]

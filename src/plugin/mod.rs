@@ -14,6 +14,7 @@ mod codec;
 mod cty;
 mod diagnostics;
 mod docgen;
+mod environment;
 mod handshake;
 mod listen;
 mod logging;

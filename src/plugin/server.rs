@@ -15,6 +15,7 @@ use tonic::transport::Server;
 use tonic::{Request, Response, Status};
 
 use crate::plugin::adapter::{v5, v6};
+use crate::plugin::environment;
 use crate::plugin::handshake;
 use crate::plugin::listen::{self, Network};
 use crate::plugin::proto::plugin::grpc_controller_server::{GrpcController, GrpcControllerServer};
@@ -26,6 +27,9 @@ use crate::plugin::{logging, panics, signals, transport};
 
 /// Largest gRPC message accepted or sent, as terraform-plugin-go allows.
 pub(super) const MAX_MESSAGE_SIZE: usize = 256 << 20;
+
+/// Environment variable in which Terraform offers its protocol versions.
+const PROTOCOL_VERSIONS_ENV: &str = "PLUGIN_PROTOCOL_VERSIONS";
 
 /// Protocol versions this server speaks; the highest one Terraform also offers wins.
 pub(super) const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
@@ -50,11 +54,17 @@ enum Launch {
 
 /// Serves `provider` to the Terraform process that launched us; returns the exit code.
 pub fn serve<P: Provider>(provider: P, binary_name: &str) -> ExitCode {
-    if !handshake::launched_by_terraform() {
-        eprint!("{}", handshake::not_a_command_message(binary_name));
-        return ExitCode::from(1);
+    match handshake::launched_by_terraform() {
+        Ok(true) => start(provider, Launch::Terraform),
+        Ok(false) => {
+            eprint!("{}", handshake::not_a_command_message(binary_name));
+            ExitCode::from(1)
+        }
+        Err(unreadable) => {
+            eprintln!("[ERROR] {binary_name}: {unreadable}");
+            ExitCode::from(1)
+        }
     }
-    start(provider, Launch::Terraform)
 }
 
 /// Serves `provider` in debug mode until Ctrl-C: Terraform attaches to it
@@ -71,8 +81,11 @@ pub fn serve_debug<P: Provider>(provider: P, provider_address: &str) -> ExitCode
 }
 
 fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
+    let by_terraform = matches!(launch, Launch::Terraform);
     limit_malloc_arenas();
-    logging::init(provider.type_name(), env!("CARGO_CRATE_NAME"));
+    if let Err(unreadable) = logging::init(provider.type_name(), env!("CARGO_CRATE_NAME")) {
+        return refuse_launch(by_terraform, &unreadable.to_string());
+    }
     panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -80,30 +93,76 @@ fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("[ERROR] could not start the async runtime: {e}");
-            return ExitCode::from(1);
+            return refuse_launch(
+                by_terraform,
+                &format!("could not start the async runtime: {e}"),
+            )
         }
     };
     match runtime.block_on(run(provider, launch)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
+        Err(Failure::Launch(message)) => refuse_launch(by_terraform, &message),
+        Err(Failure::Serving(message)) => {
             eprintln!("[ERROR] {message}");
             ExitCode::from(1)
         }
     }
 }
 
-async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
+/// Why the provider stopped with an error.
+enum Failure {
+    /// Before the handshake line: Terraform is still reading stdout for it.
+    Launch(String),
+    /// While serving, after the handshake.
+    Serving(String),
+}
+
+/// Errors before the handshake are launch failures, so `?` on them says so.
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Failure::Launch(message)
+    }
+}
+
+/// Reports a launch that cannot go on and returns the exit code (1). The
+/// message goes to stderr, which Terraform only shows in its log; when
+/// Terraform launched the provider it also goes, as one line, where
+/// Terraform expects the handshake line: Terraform then shows it to the user
+/// ("Unrecognized remote plugin message: The provider could not start: …")
+/// instead of only "Failed to read any lines from plugin's stdout".
+fn refuse_launch(by_terraform: bool, message: &str) -> ExitCode {
+    eprintln!("[ERROR] {message}");
+    if by_terraform {
+        let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let _ = handshake::announce(format!("The provider could not start: {line}\n").as_bytes());
+    }
+    ExitCode::from(1)
+}
+
+async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), Failure> {
     let debug_mode = matches!(launch, Launch::Debug { .. });
     let shutdown = CancellationToken::new();
     signals::watch(shutdown.clone(), debug_mode)?;
+    // In debug mode the parent is a shell, and the provider stays until Ctrl-C.
+    if !debug_mode {
+        signals::watch_parent(shutdown.clone());
+    }
 
-    let offered = std::env::var("PLUGIN_PROTOCOL_VERSIONS").ok();
+    let offered = environment::text(PROTOCOL_VERSIONS_ENV).map_err(|e| e.to_string())?;
     let protocol = handshake::negotiate(offered.as_deref(), SUPPORTED_PROTOCOLS)
         .ok_or_else(|| "no protocol version to serve".to_string())?;
 
-    let tls = match std::env::var(CLIENT_CERT_ENV) {
-        Ok(pem) if !debug_mode && !pem.trim().is_empty() => {
+    // Debug mode serves plaintext whatever the environment holds, so it does
+    // not read the certificate at all. Otherwise only an unset or empty
+    // variable means "no TLS", as in go-plugin: one that is unreadable, or
+    // blank, or holds no certificate, stops the launch.
+    let client_pem = if debug_mode {
+        None
+    } else {
+        environment::text(CLIENT_CERT_ENV).map_err(|e| e.to_string())?
+    };
+    let tls = match client_pem {
+        Some(pem) if !pem.is_empty() => {
             Some(AutoMtls::from_client_pem(&pem).map_err(|e| e.to_string())?)
         }
         _ => None,
@@ -125,23 +184,34 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         Launch::Terraform => handshake::handshake_line(
             protocol,
             endpoint.network.name(),
-            &endpoint.address,
+            endpoint.address.as_encoded_bytes(),
             tls.as_ref().map(|t| t.server_cert_der.as_slice()),
         ),
-        Launch::Debug { provider_address } => debug_banner(
-            provider_address,
-            protocol,
-            std::process::id(),
-            endpoint.network,
-            &endpoint.address,
-        ),
+        Launch::Debug { provider_address } => {
+            let address = endpoint.address.to_str().ok_or_else(|| {
+                format!(
+                    "the socket path {} is not valid UTF-8, and the TF_REATTACH_PROVIDERS \
+                     value (JSON) can only carry text; set PLUGIN_UNIX_SOCKET_DIR to a \
+                     directory whose path is UTF-8",
+                    std::path::Path::new(&endpoint.address).display()
+                )
+            })?;
+            debug_banner(
+                provider_address,
+                protocol,
+                std::process::id(),
+                endpoint.network,
+                address,
+            )
+            .into_bytes()
+        }
     };
     handshake::announce(&announcement).map_err(|e| format!("could not write to stdout: {e}"))?;
     tracing::info!(
         protocol,
         pid = std::process::id(),
         network = endpoint.network.name(),
-        address = %endpoint.address,
+        address = %endpoint.address.to_string_lossy(),
         tls = tls.is_some(),
         debug_mode,
         "provider started"
@@ -154,7 +224,7 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         stopping.stop();
     });
     tokio::select! {
-        result = server => result.map_err(|e| format!("the gRPC server failed: {e}"))?,
+        result = server => result.map_err(|e| Failure::Serving(format!("the gRPC server failed: {e}")))?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
     }
     tracing::info!("provider stopped");

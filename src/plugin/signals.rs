@@ -62,6 +62,59 @@ pub(super) fn watch(shutdown: CancellationToken, stop_on_interrupt: bool) -> Res
     Ok(())
 }
 
+/// How often the parent is checked.
+#[cfg(unix)]
+const PARENT_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Unix: shuts down (as on SIGTERM) once the process that launched this one
+/// is gone. Terraform normally ends a provider with Shutdown, but a Terraform
+/// that is SIGKILLed, or crashes, cannot, and its providers would live on.
+///
+/// The parent is remembered now and `getppid()` polled every second: when it
+/// exits the kernel re-parents this process (to init or a subreaper), so the
+/// value changes. `prctl(PR_SET_PDEATHSIG)` is not used: it fires when the
+/// parent *thread* that forked this process exits, and Go's runtime may end
+/// that thread while Terraform lives on. When `getppid()` is 1 from the start
+/// (Terraform as a container's init, or already gone) there is nothing to
+/// watch.
+#[cfg(unix)]
+pub(super) fn watch_parent(shutdown: CancellationToken) {
+    // SAFETY: getppid has no preconditions and cannot fail.
+    let parent = unsafe { libc::getppid() };
+    if parent <= 1 {
+        tracing::debug!(parent, "no parent process to watch");
+        return;
+    }
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(PARENT_POLL);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                () = shutdown.cancelled() => return,
+            }
+            // SAFETY: as above.
+            let now = unsafe { libc::getppid() };
+            if now != parent {
+                tracing::warn!(
+                    parent,
+                    new_parent = now,
+                    "the process that launched the provider (pid {parent}) is gone; shutting down"
+                );
+                shutdown.cancel();
+                return;
+            }
+        }
+    });
+}
+
+/// Windows: not watched. Windows does not re-parent orphans, so there is no
+/// parent-id change to poll for; watching Terraform would take the Windows
+/// API (a process snapshot for the parent's id, then a wait on its handle),
+/// which this crate does not depend on. A provider whose Terraform was killed
+/// there stays until it is killed too, as go-plugin providers do.
+#[cfg(windows)]
+pub(super) fn watch_parent(_shutdown: CancellationToken) {}
+
 fn interrupted(shutdown: &CancellationToken, stop_on_interrupt: bool, what: &str) {
     if stop_on_interrupt {
         tracing::info!("{what} received, shutting down");

@@ -23,6 +23,9 @@ macro_rules! impl_reply {
                     ..Default::default()
                 }
             }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
+            }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 self.$field
                     .iter()
@@ -35,12 +38,15 @@ macro_rules! impl_reply {
         impl $crate::plugin::adapter::Reply for $pb::$message::Response {
             fn from_diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Self {
                 Self {
-                    error: diags
+                    error: $crate::plugin::diagnostics::for_wire(diags)
                         .iter()
                         .map(|d| d.summary.as_str())
                         .collect::<Vec<_>>()
                         .join("; "),
                 }
+            }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
             }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 if self.error.is_empty() {
@@ -124,9 +130,12 @@ macro_rules! provider_adapter {
         /// The protocol version announced in logs.
         pub(crate) const PROTOCOL: &str = $protocol;
 
-        /// Converts diagnostics to this protocol version's messages.
+        /// Converts diagnostics to this protocol version's messages, through
+        /// the plugin layer's last guard on what reaches Terraform
+        /// ([`for_wire`](crate::plugin::diagnostics::for_wire): escaped,
+        /// bounded, at most 50 and a count).
         pub(crate) fn diagnostics(diags: $crate::plugin::diagnostics::Diagnostics) -> Vec<$pb::Diagnostic> {
-            diags
+            $crate::plugin::diagnostics::for_wire(diags)
                 .into_iter()
                 .map(|diag| {
                     let severity = match diag.severity {
@@ -250,10 +259,13 @@ macro_rules! provider_adapter {
                 Self {
                     result: None,
                     error: Some($pb::FunctionError {
-                        text: diags.iter().map(|d| d.detail.as_str()).collect::<Vec<_>>().join(" "),
+                        text: $crate::plugin::diagnostics::for_wire(diags).iter().map(|d| d.detail.as_str()).collect::<Vec<_>>().join(" "),
                         function_argument: None,
                     }),
                 }
+            }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
             }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 self.error
@@ -273,6 +285,9 @@ macro_rules! provider_adapter {
                         diagnostics: diagnostics(diags),
                     })),
                 }
+            }
+            fn encoded_len(&self) -> usize {
+                ::prost::Message::encoded_len(self)
             }
             fn logged(&self) -> Vec<($crate::plugin::diagnostics::Severity, &str)> {
                 match &self.r#type {

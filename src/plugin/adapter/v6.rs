@@ -133,4 +133,30 @@ mod tests {
         );
         assert!(attr.computed && !attr.optional && !attr.required);
     }
+
+    #[test]
+    fn a_read_too_large_to_send_loses_its_state_for_an_error_at_the_wire_size() {
+        let reply = pb::read_data_source::Response {
+            state: Some(pb::DynamicValue {
+                msgpack: vec![0xc0; 3 << 20],
+                json: Vec::new(),
+            }),
+            ..Default::default()
+        };
+        let call = Call::new(PROTOCOL, "ReadDataSource").data_source("example_thing");
+        let replaced = adapter::within_limit(&call, reply, 2 << 20);
+        assert!(replaced.state.is_none());
+        assert_eq!(replaced.diagnostics.len(), 1);
+        let detail = &replaced.diagnostics[0].detail;
+        assert!(
+            detail.starts_with(
+                "The state of data source example_thing is 3.0 MiB encoded, more than the 2 MiB"
+            ),
+            "{detail}"
+        );
+        assert_eq!(
+            replaced.diagnostics[0].severity,
+            pb::diagnostic::Severity::Error as i32
+        );
+    }
 }
