@@ -81,10 +81,9 @@ pub fn serve_debug<P: Provider>(provider: P, provider_address: &str) -> ExitCode
 }
 
 fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
-    let by_terraform = matches!(launch, Launch::Terraform);
     limit_malloc_arenas();
     if let Err(unreadable) = logging::init(provider.type_name(), env!("CARGO_CRATE_NAME")) {
-        return refuse_launch(by_terraform, &unreadable.to_string());
+        return stopped(&unreadable.to_string());
     }
     panics::install_hook();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -92,54 +91,23 @@ fn start<P: Provider>(provider: P, launch: Launch) -> ExitCode {
         .build()
     {
         Ok(runtime) => runtime,
-        Err(e) => {
-            return refuse_launch(
-                by_terraform,
-                &format!("could not start the async runtime: {e}"),
-            )
-        }
+        Err(e) => return stopped(&format!("could not start the async runtime: {e}")),
     };
     match runtime.block_on(run(provider, launch)) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Launch(message)) => refuse_launch(by_terraform, &message),
-        Err(Failure::Serving(message)) => {
-            eprintln!("[ERROR] {message}");
-            ExitCode::from(1)
-        }
+        Err(message) => stopped(&message),
     }
 }
 
-/// Why the provider stopped with an error.
-enum Failure {
-    /// Before the handshake line: Terraform is still reading stdout for it.
-    Launch(String),
-    /// While serving, after the handshake.
-    Serving(String),
-}
-
-/// Errors before the handshake are launch failures, so `?` on them says so.
-impl From<String> for Failure {
-    fn from(message: String) -> Self {
-        Failure::Launch(message)
-    }
-}
-
-/// Reports a launch that cannot go on and returns the exit code (1). The
-/// message goes to stderr, which Terraform only shows in its log; when
-/// Terraform launched the provider it also goes, as one line, where
-/// Terraform expects the handshake line: Terraform then shows it to the user
-/// ("Unrecognized remote plugin message: The provider could not start: …")
-/// instead of only "Failed to read any lines from plugin's stdout".
-fn refuse_launch(by_terraform: bool, message: &str) -> ExitCode {
+/// Reports why the provider stopped and returns the exit code (1). The
+/// message goes to stderr only, where Terraform's log shows it
+/// (`TF_LOG=debug`): stdout carries the handshake line and nothing else.
+fn stopped(message: &str) -> ExitCode {
     eprintln!("[ERROR] {message}");
-    if by_terraform {
-        let line = message.split_whitespace().collect::<Vec<_>>().join(" ");
-        let _ = handshake::announce(format!("The provider could not start: {line}\n").as_bytes());
-    }
     ExitCode::from(1)
 }
 
-async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), Failure> {
+async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
     let debug_mode = matches!(launch, Launch::Debug { .. });
     let shutdown = CancellationToken::new();
     signals::watch(shutdown.clone(), debug_mode)?;
@@ -224,7 +192,7 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), Failure> {
         stopping.stop();
     });
     tokio::select! {
-        result = server => result.map_err(|e| Failure::Serving(format!("the gRPC server failed: {e}")))?,
+        result = server => result.map_err(|e| format!("the gRPC server failed: {e}"))?,
         () = async { shutdown.cancelled().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => {}
     }
     tracing::info!("provider stopped");
