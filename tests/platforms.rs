@@ -16,7 +16,7 @@ use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
 use support::mirror::{script, utf8, VERSION};
 use support::platforms::Platform;
 use support::plugin_client::{ClientIdentity, COOKIE};
-use support::terraform::{connector_vars, provider_binary, text, Terraform, Workspace};
+use support::terraform::{connector_vars, one_line, provider_binary, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 /// One character short of a Cloudflare identifier.
@@ -74,7 +74,7 @@ fn plan_apply_output_and_reject(platform: Platform, network: &str) {
             "{label}: {err}"
         );
         assert!(
-            err.contains("sso_connector_id") && err.contains("has 31"),
+            err.contains("sso_connector_id") && one_line(&err).contains("has 31"),
             "{label}: {err}"
         );
         assert_eq!(

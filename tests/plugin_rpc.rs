@@ -178,18 +178,26 @@ async fn schema_matches_the_official_provider_and_allows_skipping_get_provider_s
     for name in ["email", "base_url", "user_agent_operator_suffix"] {
         assert!(!attrs[name].sensitive && attrs[name].optional, "{name}");
     }
-    for name in ["max_retries", "request_timeout", "rate_limit"] {
+    for name in [
+        "max_retries",
+        "request_timeout",
+        "rate_limit",
+        "read_timeout",
+    ] {
         assert!(!attrs[name].sensitive && attrs[name].optional, "{name}");
         assert_eq!(attrs[name].r#type, b"\"number\"", "{name}");
     }
-    assert_eq!(attrs.len(), 9);
+    assert_eq!(attrs.len(), 10);
     let ds = schema
         .data_source_schemas
         .get(DATA_SOURCE)
         .and_then(|s| s.block.clone())
         .expect("data source");
     let attrs: BTreeMap<_, _> = ds.attributes.iter().map(|a| (a.name.as_str(), a)).collect();
-    assert!(attrs["account_id"].required && attrs["sso_connector_id"].required);
+    // Optional (and computed: the state holds the id read), as in the
+    // official provider, where it is optional.
+    assert!(attrs["account_id"].optional && attrs["account_id"].computed);
+    assert!(attrs["sso_connector_id"].required);
     for name in ["id", "created_on", "email_domain", "updated_on"] {
         assert!(attrs[name].computed && !attrs[name].optional, "{name}");
         assert_eq!(attrs[name].r#type, b"\"string\"", "{name}");
