@@ -203,7 +203,7 @@ ensure_cargo_tool() {
 # The crates.io tools the release and the CI checks use, pinned.
 CARGO_AUDITABLE_VERSION=0.7.7
 CARGO_CYCLONEDX_VERSION=0.5.9
-CARGO_DENY_VERSION=0.19.0
+CARGO_DENY_VERSION=0.20.2
 
 # Builds the provider with cargo in the repository $1 with profile $2 (release
 # or debug); prints the binary's path. With $3 = reproducible (release only),

@@ -12,6 +12,8 @@ pub mod platforms;
 pub mod plugin_client;
 pub mod protocols;
 pub mod provider_log;
+pub mod signing;
+pub mod static_site;
 pub mod terraform;
 pub mod tls_server;
 pub mod values;
