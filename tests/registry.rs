@@ -203,6 +203,27 @@ impl Published {
             .collect()
     }
 
+    /// The h1: hash the mirror lists for each platform.
+    fn mirror_h1_hashes(&self) -> Vec<String> {
+        let listed = read_json(
+            &self
+                .root()
+                .join("mirror")
+                .join(ADDRESS)
+                .join(format!("{VERSION}.json")),
+        );
+        PLATFORMS
+            .iter()
+            .map(|p| {
+                listed["archives"][p]["hashes"][0]
+                    .as_str()
+                    .filter(|h| h.starts_with("h1:"))
+                    .unwrap_or_else(|| panic!("no h1: hash for {p} in {listed}"))
+                    .to_string()
+            })
+            .collect()
+    }
+
     /// A copy of the release, changed by `change`, served from now on.
     fn serve_changed(&self, name: &str, change: impl FnOnce(&Path)) {
         let copy = self.dir.path().join(name);
@@ -327,23 +348,36 @@ fn the_lock_file_holds_every_platforms_zip_from_the_registry_and_the_mirror() {
             );
         }
 
+        // The mirror is not signed, so Terraform takes no zh: hash from it:
+        // it records the h1: hash of each platform's package it fetched,
+        // which must be the one the mirror lists, and the registry's lock
+        // holds the same three.
         let from_mirror = published.workspace(&published.mirror_cli_config(), &api);
         let mirror_flag = format!("-net-mirror={}", published.mirror_url());
         let mirror_lock = lock_platforms(&tf, &from_mirror, Some(&mirror_flag));
-        eprintln!("{}: lock from the mirror:\n{mirror_lock}", tf.label);
-        for hash in &zip_hashes {
+        for h1 in published.mirror_h1_hashes() {
             assert!(
-                mirror_lock.contains(hash),
-                "{}: mirror lock lacks {hash}\n{mirror_lock}",
+                mirror_lock.contains(&h1) && lock.contains(&h1),
+                "{}: {h1} is not in both lock files\nmirror:\n{mirror_lock}\nregistry:\n{lock}",
                 tf.label
             );
         }
+        assert_eq!(
+            mirror_lock.matches("\"h1:").count(),
+            PLATFORMS.len(),
+            "{}: {mirror_lock}",
+            tf.label
+        );
+        eprintln!("{}: lock from the mirror:\n{mirror_lock}", tf.label);
+        eprintln!("{}: lock from the registry:\n{lock}", tf.label);
 
         // The registry's lock file, then an install through the mirror alone.
         fs::write(from_mirror.path(".terraform.lock.hcl"), &lock).expect("write lock");
         let out = init(&tf, &from_mirror);
         assert!(
-            out.contains(&format!("Installed {ADDRESS} v{VERSION}")),
+            out.contains(&format!(
+                "Installed {ADDRESS} v{VERSION} (verified checksum)"
+            )),
             "{}: {out}",
             tf.label
         );
@@ -382,18 +416,56 @@ fn terraform_refuses_a_tampered_unsigned_or_foreign_signed_release_and_a_wrong_l
     };
     let registry = published.registry_cli_config();
 
-    // A zip replaced after SHA256SUMS was signed.
-    published.serve_changed("tampered", |dir| {
-        let zip = dir.join(zip_name("linux_amd64"));
-        let mut bytes = fs::read(&zip).expect("zip");
+    // A zip changed after SHA256SUMS was signed, and then, as a more
+    // thorough attacker would, the registry's download document and
+    // SHA256SUMS changed to match: each layer is refused.
+    let zip = zip_name("linux_amd64");
+    let signed_sum = published.listed_sums()[&zip].clone();
+    let changed_zip = |dir: &Path| {
+        let path = dir.join(&zip);
+        let mut bytes = fs::read(&path).expect("zip");
         bytes.extend_from_slice(b"tampered");
-        fs::write(&zip, bytes).expect("write zip");
-    });
+        fs::write(&path, &bytes).expect("write zip");
+        sha256_hex(&bytes)
+    };
+    let replace_in = |path: &Path, from: &str, to: &str| {
+        let text = fs::read_to_string(path).expect("read");
+        assert!(text.contains(from), "{} lacks {from}", path.display());
+        fs::write(path, text.replace(from, to)).expect("write");
+    };
+    let document = format!("v1/providers/acme/cfsso/{VERSION}/download/linux/amd64");
+    let mut tampered_sum = String::new();
+    published.serve_changed("tampered-zip", |dir| tampered_sum = changed_zip(dir));
     attempt(
         "a zip changed after signing",
         &registry,
         None,
-        &["checksum"],
+        &[&format!(
+            "archive has incorrect checksum zh:{tampered_sum} (expected zh:{signed_sum})"
+        )],
+    );
+    published.serve_changed("tampered-document", |dir| {
+        changed_zip(dir);
+        replace_in(&dir.join(&document), &signed_sum, &tampered_sum);
+    });
+    attempt(
+        "a zip and its download document changed after signing",
+        &registry,
+        None,
+        &[&format!(
+            "checksum list has unexpected SHA-256 hash {signed_sum} (expected {tampered_sum})"
+        )],
+    );
+    published.serve_changed("tampered-sums", |dir| {
+        changed_zip(dir);
+        replace_in(&dir.join(&document), &signed_sum, &tampered_sum);
+        replace_in(&dir.join(sums_name()), &signed_sum, &tampered_sum);
+    });
+    attempt(
+        "a zip, its download document and SHA256SUMS changed after signing",
+        &registry,
+        None,
+        &["error checking signature: openpgp: invalid signature"],
     );
 
     // SHA256SUMS signed by a key the registry does not list.
@@ -416,14 +488,19 @@ fn terraform_refuses_a_tampered_unsigned_or_foreign_signed_release_and_a_wrong_l
         "signed by an unlisted key",
         &registry,
         None,
-        &["unknown issuer"],
+        &["authentication signature from unknown issuer"],
     );
 
     // No signature file.
     published.serve_changed("unsigned", |dir| {
         fs::remove_file(dir.join(format!("{}.sig", sums_name()))).expect("remove signature");
     });
-    attempt("no signature file", &registry, None, &["signature"]);
+    attempt(
+        "no signature file",
+        &registry,
+        None,
+        &["failed to retrieve cryptographic signature for provider: 404 Not Found"],
+    );
 
     // A lock file whose hash does not match the package.
     published.site.set_root(&published.root());
