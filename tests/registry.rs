@@ -549,10 +549,14 @@ fn the_registry_and_mirror_documents_follow_the_protocols_and_keep_earlier_versi
     .expect("seed mirror index");
 
     let url = "https://registry.example.test/releases";
+    // A stand-in that reports the version: these are file checks, and a
+    // small zip is quick to make.
+    let scratch = tempfile::tempdir().expect("temp dir");
+    let binary = support::mirror::fake_provider(scratch.path(), VERSION);
     release_ok(
         &[
             "--binary",
-            utf8(provider_binary()),
+            utf8(&binary),
             "--sign",
             &key.fingerprint,
             "--address",
@@ -658,7 +662,8 @@ fn release_script_refuses_incomplete_registry_arguments() {
     let keyring = Keyring::new();
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("out");
-    let binary = utf8(provider_binary());
+    let fake = support::mirror::fake_provider(dir.path(), VERSION);
+    let binary = utf8(&fake);
     for (args, needle) in [
         (
             vec!["--address", ADDRESS],
