@@ -2,8 +2,10 @@
 //! --sign KEY --address HOST/NAMESPACE/TYPE --url URL` writes a signed static
 //! provider registry and a network mirror, served here over HTTPS on
 //! 127.0.0.1 (a test CA trusted through SSL_CERT_FILE) under a made-up
-//! registry hostname. Real Terraform (both versions) installs from it with a
-//! bare `terraform init`, locks all three platforms' zips from the registry
+//! registry hostname mapped to it by a CLI configuration's `host` block built
+//! from the discovery document, and under `localhost:PORT`, where Terraform
+//! reads the discovery document itself. Real Terraform (both versions)
+//! installs from it with a bare `terraform init`, locks all three platforms' zips from the registry
 //! and from the mirror, installs through the mirror with that lock file, and
 //! refuses a tampered zip, a signature by a key the registry does not list, a
 //! missing signature and a lock file whose hash does not match.
@@ -95,16 +97,7 @@ impl Published {
         let site = StaticSite::start(ca.leaf(&["127.0.0.1"], false), &root);
         let keyring = Keyring::new();
         let key = keyring.generate_rsa("Test Release Signing");
-        // The test build without its debug info: the same program, a tenth
-        // of the size to zip, serve and unpack in every init.
-        let native = dir.path().join("terraform-provider-cloudflare");
-        let stripped = Command::new("strip")
-            .args(["--strip-debug", "-o"])
-            .arg(&native)
-            .arg(provider_binary())
-            .status()
-            .expect("run strip (binutils)");
-        assert!(stripped.success(), "strip failed");
+        let native = stripped_test_build(dir.path());
         let arm64 = format!("linux_arm64={}", arm64.display());
         let windows = format!("windows_amd64={}", windows.display());
         let url = site.url();
@@ -177,21 +170,7 @@ impl Published {
 
     /// examples/basic with its provider at ADDRESS, reading `api`.
     fn workspace(&self, cli_config: &str, api: &FakeApi) -> Workspace {
-        let basic = fs::read_to_string(repo().join("examples/basic/main.tf")).expect("basic");
-        let moved = basic.replace(
-            "source = \"cloudflare/cloudflare\"",
-            &format!("source = \"{ADDRESS}\""),
-        );
-        assert_ne!(
-            basic, moved,
-            "examples/basic/main.tf has no provider source"
-        );
-        let mut ws = Workspace::new(&moved);
-        ws.set_cli_config(cli_config);
-        ws.set_env("SSL_CERT_FILE", utf8(&self.ca_file));
-        ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
-        ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
-        ws
+        basic_workspace(ADDRESS, cli_config, &self.ca_file, api)
     }
 
     /// The sha256 of each file SHA256SUMS lists.
@@ -237,6 +216,40 @@ impl Published {
         change(&copy);
         self.site.set_root(&copy);
     }
+}
+
+/// The test build without its debug info, in `dir`: the same program, a
+/// quarter of the size to zip, serve and unpack in every init.
+fn stripped_test_build(dir: &Path) -> PathBuf {
+    let native = dir.join("terraform-provider-cloudflare");
+    let stripped = Command::new("strip")
+        .args(["--strip-debug", "-o"])
+        .arg(&native)
+        .arg(provider_binary())
+        .status()
+        .expect("run strip (binutils)");
+    assert!(stripped.success(), "strip failed");
+    native
+}
+
+/// examples/basic with its provider at `address`, installed as `cli_config`
+/// says, trusting the CA in `ca_file`, reading `api`.
+fn basic_workspace(address: &str, cli_config: &str, ca_file: &Path, api: &FakeApi) -> Workspace {
+    let basic = fs::read_to_string(repo().join("examples/basic/main.tf")).expect("basic");
+    let moved = basic.replace(
+        "source = \"cloudflare/cloudflare\"",
+        &format!("source = \"{address}\""),
+    );
+    assert_ne!(
+        basic, moved,
+        "examples/basic/main.tf has no provider source"
+    );
+    let mut ws = Workspace::new(&moved);
+    ws.set_cli_config(cli_config);
+    ws.set_env("SSL_CERT_FILE", utf8(ca_file));
+    ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+    ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+    ws
 }
 
 fn init(tf: &Terraform, ws: &Workspace) -> String {
@@ -324,6 +337,60 @@ fn terraform_installs_the_signed_release_from_the_static_registry_and_runs_it() 
             "{path} not requested: {requests:?}"
         );
     }
+}
+
+#[test]
+fn a_bare_init_finds_the_registry_through_its_discovery_document() {
+    // A hostname with a port is a registry host too, and localhost needs no
+    // DNS: with no host block at all, Terraform fetches
+    // https://localhost:PORT/.well-known/terraform.json itself and follows
+    // its providers.v1 URL.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().join("release");
+    fs::create_dir_all(&root).expect("release dir");
+    let ca = TestCa::new();
+    let ca_file = dir.path().join("ca.pem");
+    fs::write(&ca_file, ca.pem()).expect("write CA");
+    let site = StaticSite::start(ca.leaf(&["localhost"], false), &root);
+    let address = format!("localhost:{}/acme/cfsso", site.port);
+    let url = format!("https://localhost:{}", site.port);
+    let keyring = Keyring::new();
+    let key = keyring.generate_rsa("Test Release Signing");
+    let native = stripped_test_build(dir.path());
+    release_ok(
+        &[
+            "--binary",
+            utf8(&native),
+            "--sign",
+            &key.fingerprint,
+            "--address",
+            &address,
+            "--url",
+            &url,
+            "--out",
+            utf8(&root),
+        ],
+        keyring.home(),
+    );
+    for tf in Terraform::all() {
+        let api = FakeApi::start();
+        let ws = basic_workspace(&address, "", &ca_file, &api);
+        let out = init(&tf, &ws);
+        assert!(
+            out.contains(&format!(
+                "Installed {address} v{VERSION} (self-signed, key ID {})",
+                key.key_id
+            )),
+            "{}: {out}",
+            tf.label
+        );
+        plan_reads(&tf, &ws);
+    }
+    let requests = site.requests();
+    assert!(
+        requests.iter().any(|p| p == "/.well-known/terraform.json"),
+        "no discovery request: {requests:?}"
+    );
 }
 
 #[test]
