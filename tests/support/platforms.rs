@@ -1,7 +1,8 @@
 //! The provider built for other platforms and the wrappers that run it here:
 //! linux_arm64 under qemu-aarch64, windows_amd64 under Wine. Each platform is
 //! built once (scripts/cross-build.sh, release profile, into
-//! target/platforms/PLATFORM/) and shared by every test that needs it.
+//! platforms/PLATFORM/ in Cargo's target directory) and shared by every test
+//! that needs it.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -124,9 +125,11 @@ impl Platform {
     }
 }
 
-/// target/platforms: the builds and everything the emulators need.
+/// platforms/ in Cargo's target directory (CARGO_TARGET_DIR, or target/):
+/// the builds and everything the emulators need.
 pub fn platforms_dir() -> PathBuf {
-    repo_root().join("target/platforms")
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    tmp.parent().unwrap_or(tmp).join("platforms")
 }
 
 /// The Wine prefix the tests use: made once, kept between runs under target/.
