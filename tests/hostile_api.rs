@@ -149,6 +149,36 @@ fn provider_peak_rss(marker: &str, work: impl FnOnce() -> Run) -> (Run, u64) {
     (run, sampler.join().expect("sampler"))
 }
 
+/// Prints the provider's peak RSS and asserts it was seen and stayed under 200 MB.
+fn assert_bounded_rss(tf: &Terraform, label: &str, peak_kib: u64) {
+    eprintln!(
+        "{label} ({}): provider peak RSS {} MiB",
+        tf.label,
+        peak_kib / 1024
+    );
+    assert!(peak_kib > 0, "{label}: the provider was never seen");
+    assert!(
+        peak_kib < 200 * 1024,
+        "{label}: provider peak RSS {peak_kib} KiB"
+    );
+}
+
+/// A workspace listing the connectors of the seeded account from `api`,
+/// with `output` as its one output block.
+fn list_workspace(api: &FakeApi, output: &str) -> Workspace {
+    let mut ws = Workspace::new(&format!(
+        r#"{REQUIRED_PROVIDERS}
+data "cloudflare_sso_connectors" "all" {{
+  account_id = "{ACCOUNT}"
+}}
+{output}
+"#
+    ));
+    ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
+    ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+    ws
+}
+
 #[test]
 fn a_list_of_huge_pages_fails_with_its_size_and_limit_within_bounded_memory() {
     let big = "v".repeat(3 << 19);
@@ -170,18 +200,10 @@ fn a_list_of_huge_pages_fails_with_its_size_and_limit_within_bounded_memory() {
             }]);
             api.add_faults(&rule.to_string());
         }
-        let mut ws = Workspace::new(&format!(
-            r#"{REQUIRED_PROVIDERS}
-data "cloudflare_sso_connectors" "all" {{
-  account_id = "{ACCOUNT}"
-}}
-output "count" {{
-  value = length(data.cloudflare_sso_connectors.all.result)
-}}
-"#
-        ));
-        ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
-        ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+        let mut ws = list_workspace(
+            &api,
+            r#"output "count" { value = length(data.cloudflare_sso_connectors.all.result) }"#,
+        );
         let marker = format!("list-{}", tf.label.replace(' ', "-"));
         ws.set_env("HOSTILE_API_MARKER", &marker);
         let label = "pages of one 1.5 MiB connector each";
@@ -193,16 +215,7 @@ output "count" {{
             &["more than the 8.0 MiB one read may hold"],
         );
         assert!(!plan.err.contains("message length"), "{}", plan.err);
-        eprintln!(
-            "{label} ({}): provider peak RSS {} MiB",
-            tf.label,
-            peak_kib / 1024
-        );
-        assert!(peak_kib > 0, "{label}: the provider was never seen");
-        assert!(
-            peak_kib < 200 * 1024,
-            "{label}: provider peak RSS {peak_kib} KiB"
-        );
+        assert_bounded_rss(&tf, label, peak_kib);
     }
 }
 
@@ -254,16 +267,7 @@ output "sizes" {{
             )
         });
         assert!(plan.ok, "{label}: {}", plan.all());
-        eprintln!(
-            "{label} ({}): provider peak RSS {} MiB",
-            tf.label,
-            peak_kib / 1024
-        );
-        assert!(peak_kib > 0, "{label}: the provider was never seen");
-        assert!(
-            peak_kib < 200 * 1024,
-            "{label}: provider peak RSS {peak_kib} KiB"
-        );
+        assert_bounded_rss(&tf, label, peak_kib);
     }
 }
 
@@ -527,18 +531,10 @@ fn doubtful_lists_are_warned_about() {
                 let rule = serde_json::json!([{"path_contains": format!("sso_connectors?{path}"), "json": json}]);
                 api.add_faults(&rule.to_string());
             }
-            let mut ws = Workspace::new(&format!(
-                r#"{REQUIRED_PROVIDERS}
-data "cloudflare_sso_connectors" "all" {{
-  account_id = "{ACCOUNT}"
-}}
-output "ids" {{
-  value = [for c in data.cloudflare_sso_connectors.all.result : c.id]
-}}
-"#
-            ));
-            ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
-            ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
+            let ws = list_workspace(
+                &api,
+                r#"output "ids" { value = [for c in data.cloudflare_sso_connectors.all.result : c.id] }"#,
+            );
             let plan = terraform_plan(&tf, &ws, what);
             assert!(
                 plan.ok,

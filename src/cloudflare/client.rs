@@ -736,6 +736,23 @@ mod tests {
         ));
     }
 
+    /// One attempt against `base` with `timeout`, which must fail: its error.
+    async fn failed_attempt(base: String, timeout: Duration) -> ApiError {
+        let client = ApiClient::new(Settings::new(
+            Credentials::Token(Secret::new("token-value")),
+            base,
+        ))
+        .expect("client");
+        let url = client.url(&["x"]);
+        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
+        client
+            .attempt::<serde_json::Value>(&url, "/x", 1, ticket, timeout)
+            .await
+            .map(|_| ())
+            .unwrap_err()
+            .error
+    }
+
     #[tokio::test]
     async fn a_body_that_arrives_too_slowly_is_a_timeout_worth_retrying() {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -752,19 +769,11 @@ mod tests {
                 tokio::time::sleep(Duration::from_secs(5)).await;
             }
         });
-        let settings = Settings::new(
-            Credentials::Token(Secret::new("token-value")),
+        let error = failed_attempt(
             format!("http://127.0.0.1:{port}/client/v4"),
-        );
-        let client = ApiClient::new(settings).expect("client");
-        let url = client.url(&["x"]);
-        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
-        let error = client
-            .attempt::<serde_json::Value>(&url, "/x", 1, ticket, Duration::from_millis(500))
-            .await
-            .map(|_| ())
-            .unwrap_err()
-            .error;
+            Duration::from_millis(500),
+        )
+        .await;
         assert!(
             matches!(
                 error,
@@ -783,20 +792,11 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         drop(listener);
-        let mut settings = Settings::new(
-            Credentials::Token(Secret::new("t")),
+        let error = failed_attempt(
             format!("http://127.0.0.1:{port}/client/v4"),
-        );
-        settings.max_retries = 0;
-        let client = ApiClient::new(settings).expect("client");
-        let url = client.url(&["x"]);
-        let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
-        let error = client
-            .attempt::<serde_json::Value>(&url, "/x", 1, ticket, Duration::from_secs(5))
-            .await
-            .map(|_| ())
-            .unwrap_err()
-            .error;
+            Duration::from_secs(5),
+        )
+        .await;
         assert!(
             matches!(
                 error,
