@@ -161,13 +161,17 @@ try:
         head = f.read(64)
 except OSError as error:
     sys.exit(f"{path}: {error.strerror}")
-machines = {"amd64": (0x3E, 0x8664), "arm64": (0xB7, 0xAA64)}
+# ELF e_machine values.
+machines = {"amd64": 0x3E, "arm64": 0xB7}
 os_name, arch = platform.split("_", 1)
 if os_name == "windows":
     ok = head[:2] == b"MZ"
     kind = "a Windows executable"
+elif os_name == "darwin":
+    ok = head[:4] in (b"\xcf\xfa\xed\xfe", b"\xca\xfe\xba\xbe")
+    kind = "a Mach-O executable"
 elif head[:4] == b"\x7fELF" and len(head) > 19:
-    ok = arch not in machines or int.from_bytes(head[18:20], "little") == machines[arch][0]
+    ok = arch not in machines or int.from_bytes(head[18:20], "little") == machines[arch]
     kind = f"an ELF executable for {arch}"
 else:
     ok, kind = False, "an ELF executable"

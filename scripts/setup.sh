@@ -71,7 +71,7 @@ if $release; then
   ensure_cargo_tool auditable "$CARGO_AUDITABLE_VERSION"
   ensure_cargo_tool cyclonedx "$CARGO_CYCLONEDX_VERSION"
   ensure_cargo_tool deny "$CARGO_DENY_VERSION"
-  echo "setup: $(gpg --version | head -1); cargo-auditable, $(cargo cyclonedx --version), $(cargo deny --version) ready in $((SECONDS - started)) s"
+  echo "setup: $(gpg --version | head -1); cargo-auditable, cargo-cyclonedx and $(cargo deny --version) ready in $((SECONDS - started)) s"
 fi
 
 if [ ! -x "$tools/venv/bin/python" ]; then

@@ -177,11 +177,19 @@ fn release_sh_packs_the_three_platforms_from_the_shared_builds_with_one_sha256su
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let out = dir.path().join("dist");
+    // The shared builds, handed over as prebuilt binaries: release.sh would
+    // otherwise make its own reproducible cross builds from scratch.
+    let arm64_binary = format!("linux_arm64={}", arm64.display());
+    let windows_binary = format!("windows_amd64={}", windows.display());
     let output = script(
         "release.sh",
         &[
             "--binary",
             utf8(provider_binary()),
+            "--binary",
+            &arm64_binary,
+            "--binary",
+            &windows_binary,
             "--out",
             utf8(&out),
             "linux_amd64",
@@ -206,6 +214,7 @@ fn release_sh_packs_the_three_platforms_from_the_shared_builds_with_one_sha256su
         "linux_amd64.zip",
         "linux_arm64.zip",
         "manifest.json",
+        "sbom.cdx.json",
         "windows_amd64.zip",
     ]
     .iter()
@@ -223,8 +232,8 @@ fn release_sh_packs_the_three_platforms_from_the_shared_builds_with_one_sha256su
     assert!(check.status.success(), "{sums}\n{err}");
     assert_eq!(
         sums.lines().count(),
-        4,
-        "three zips and the manifest: {sums}"
+        5,
+        "three zips, the manifest and the SBOM: {sums}"
     );
 
     for (platform, built, member) in [
