@@ -221,8 +221,8 @@ fn a_list_of_huge_pages_fails_with_its_size_and_limit_within_bounded_memory() {
 
 #[test]
 fn many_big_connectors_are_read_within_bounded_memory() {
-    const COUNT: usize = 24;
-    let big = "c".repeat(2 << 20);
+    const COUNT: usize = 40;
+    let big = "c".repeat(1 << 20);
     let api = FakeApi::start();
     let ids: Vec<String> = (0..COUNT).map(|n| format!("{:032x}", n + 1)).collect();
     for id in &ids {
@@ -257,7 +257,7 @@ output "sizes" {{
         let marker = format!("many-{}", tf.label.replace(' ', "-"));
         ws.set_env("HOSTILE_API_MARKER", &marker);
         let ids_var = format!("ids={}", serde_json::to_string(&ids).expect("ids"));
-        let label = "24 connectors of 2 MiB each";
+        let label = "40 connectors of 1 MiB each";
         let (plan, peak_kib) = provider_peak_rss(&marker, || {
             run(
                 &tf,

@@ -103,6 +103,13 @@ pub enum ApiError {
     ResultTypeMismatch,
     /// No attempt could be made before the read's deadline (see [`Stopped`]).
     OutOfTime,
+    /// The bodies of the reads in progress would pass the process's limit.
+    OverMemory {
+        /// The bytes they would hold with this one.
+        in_use: usize,
+        /// The limit, in bytes.
+        limit: usize,
+    },
 }
 
 impl ApiError {

@@ -23,7 +23,7 @@ use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 pub use crate::cloudflare::failure::RequestContext;
 use crate::cloudflare::failure::{self, Origin};
-use crate::cloudflare::memory::{MemoryBudget, ReadMemory};
+use crate::cloudflare::memory::{BodyHold, MemoryBudget, ReadMemory, MAX_PROCESS_BYTES};
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text::{self, OTHER_CHARS};
@@ -104,6 +104,8 @@ enum BodyError {
     TooLarge,
     /// The connection failed or timed out part-way.
     Read(reqwest::Error),
+    /// The bodies all reads hold would pass the process's limit: the bytes.
+    Memory(usize),
 }
 
 /// The shared API client.
@@ -406,7 +408,8 @@ impl ApiClient {
             .get(CONTENT_ENCODING)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .filter(|v| !v.trim().eq_ignore_ascii_case("identity"));
-        let body = read_capped(response).await;
+        let mut hold = self.memory.body();
+        let body = read_capped(response, &mut hold).await;
         tracing::debug!(
             method = "GET",
             path = %path,
@@ -421,6 +424,13 @@ impl ApiClient {
                 return Err(ApiError::TooLarge {
                     status,
                     limit: MAX_BODY_BYTES,
+                }
+                .into())
+            }
+            Err(BodyError::Memory(in_use)) => {
+                return Err(ApiError::OverMemory {
+                    in_use,
+                    limit: MAX_PROCESS_BYTES,
                 }
                 .into())
             }
@@ -582,7 +592,11 @@ fn display_path(segments: &[&str], query: &[(&str, String)]) -> String {
     path
 }
 
-async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyError> {
+/// The body, at most [`MAX_BODY_BYTES`], each chunk held in `hold` as it arrives.
+async fn read_capped(
+    mut response: reqwest::Response,
+    hold: &mut BodyHold,
+) -> Result<Vec<u8>, BodyError> {
     if response
         .content_length()
         .is_some_and(|n| n > MAX_BODY_BYTES as u64)
@@ -596,6 +610,7 @@ async fn read_capped(mut response: reqwest::Response) -> Result<Vec<u8>, BodyErr
                 if body.len() + chunk.len() > MAX_BODY_BYTES {
                     return Err(BodyError::TooLarge);
                 }
+                hold.grow(chunk.len()).map_err(BodyError::Memory)?;
                 body.extend_from_slice(&chunk);
             }
             Ok(None) => return Ok(body),

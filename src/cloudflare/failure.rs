@@ -13,6 +13,7 @@ use crate::cloudflare::budget::Snapshot;
 use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES, ENV_RATE_LIMIT, ENV_READ_TIMEOUT};
 use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{ApiMessage, ShownBody};
+use crate::cloudflare::memory::mebibytes;
 use crate::plugin::AttributePath;
 use crate::plugin::Diagnostic;
 
@@ -71,6 +72,14 @@ pub fn diagnostic(failure: &Failure, context: &RequestContext, origin: Origin<'_
         ApiError::ResultTypeMismatch => Diagnostic::error(
             "Internal error in the response cache",
             "Two kinds of reads asked for the same URL with different result types. This is a bug in the provider; please report it.",
+        ),
+        ApiError::OverMemory { in_use, limit } => Diagnostic::error(
+            "Cloudflare API answers too large",
+            format!(
+                "GET {path}: with this answer, the answers held by the provider's reads in progress would reach {}, more than the {} it holds at once. The answers are unusually large: if base_url points at a proxy, check what it returns; otherwise run terraform with a lower -parallelism.",
+                mebibytes(*in_use),
+                mebibytes(*limit)
+            ),
         ),
         ApiError::OutOfTime => Diagnostic::error(
             "Cloudflare API read would wait past read_timeout",

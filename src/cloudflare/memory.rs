@@ -1,7 +1,8 @@
 //! How much of the API's answers one read, and all reads of the process
 //! together, may hold: a hostile or broken server can send big answers, but
 //! it cannot make the provider (or Terraform, which receives the state) run
-//! out of memory. Each read counts the bodies of the answers it keeps in a
+//! out of memory. Each body counts against the process's limit as it
+//! arrives ([`BodyHold`]), and each read counts the answers it keeps in a
 //! [`ReadMemory`]; going over either limit fails that read with a
 //! diagnostic that names the size and the limit.
 
@@ -25,6 +26,16 @@ impl MemoryBudget {
     /// A tracker for one read; what it holds is given back when it is dropped.
     pub fn read(&self) -> ReadMemory {
         ReadMemory {
+            budget: self.clone(),
+            held: 0,
+        }
+    }
+
+    /// A hold on the bytes of one body as it arrives, counted against the
+    /// process's limit while it is read and parsed (however many reads run at
+    /// once, their bodies in flight cannot pass it); given back when dropped.
+    pub fn body(&self) -> BodyHold {
+        BodyHold {
             budget: self.clone(),
             held: 0,
         }
@@ -82,6 +93,34 @@ impl Drop for ReadMemory {
     }
 }
 
+/// The bytes of one body being read (see [`MemoryBudget::body`]).
+#[derive(Debug)]
+pub struct BodyHold {
+    budget: MemoryBudget,
+    held: usize,
+}
+
+impl BodyHold {
+    /// Holds `bytes` more of the body; the bytes all reads would then hold
+    /// as the error, holding nothing more, when that passes the process's limit.
+    pub fn grow(&mut self, bytes: usize) -> Result<(), usize> {
+        let previous = self.budget.in_use.fetch_add(bytes, Ordering::Relaxed);
+        let total = previous.saturating_add(bytes);
+        if total > MAX_PROCESS_BYTES {
+            self.budget.in_use.fetch_sub(bytes, Ordering::Relaxed);
+            return Err(total);
+        }
+        self.held = self.held.saturating_add(bytes);
+        Ok(())
+    }
+}
+
+impl Drop for BodyHold {
+    fn drop(&mut self) {
+        self.budget.in_use.fetch_sub(self.held, Ordering::Relaxed);
+    }
+}
+
 /// `bytes` in MiB with one decimal, as messages show sizes.
 pub fn mebibytes(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
@@ -120,5 +159,20 @@ mod tests {
         assert!(err.detail.contains("-parallelism"), "{}", err.detail);
         reads.pop();
         one_more.add(1, "x").expect("room again");
+    }
+
+    #[test]
+    fn bodies_in_flight_count_against_the_process_limit_until_dropped() {
+        let budget = MemoryBudget::default();
+        let mut bodies: Vec<BodyHold> = (0..8).map(|_| budget.body()).collect();
+        for body in &mut bodies {
+            body.grow(4 << 20).expect("within");
+        }
+        let mut ninth = budget.body();
+        assert_eq!(ninth.grow(1), Err(MAX_PROCESS_BYTES + 1));
+        assert!(budget.read().add(1, "x").is_err(), "kept answers count too");
+        bodies.clear();
+        assert_eq!(budget.in_use(), 0);
+        ninth.grow(1).expect("room again");
     }
 }
