@@ -556,7 +556,8 @@ fn debug_output_of_credentials_settings_and_client_never_shows_the_secret() {
     assert_no_secret(&format!("{diags:?}"), "environment conflict diagnostics");
 
     // Validation of a malformed credential (a pasted newline) through the service.
-    let service = ProviderService::new(CloudflareProvider);
+    let service =
+        ProviderService::new(CloudflareProvider).expect("the provider's type names are valid");
     let ty = provider_type();
     for bad in [
         format!("{ACCEPTED_SECRET}\n"),

@@ -9,7 +9,7 @@
 use libfuzzer_sys::fuzz_target;
 use tfcf::cloudflare::envelope;
 use tfcf::cloudflare::secret::Redactor;
-use tfcf::cloudflare::sso_connector::{ApiSsoConnector, SsoConnector};
+use tfcf::cloudflare::sso_connector::{Connector, SsoConnector};
 use tfcf::cloudflare::sso_connectors::{Pager, SsoConnectors, PER_PAGE};
 use tfcf::plugin::Value;
 use tfcf::plugin::{TfObject, TfValue};
@@ -47,15 +47,14 @@ fuzz_target!(|data: &[u8]| {
         "excerpt keeps control characters: {excerpt:?}"
     );
 
-    if let Ok(parsed) = envelope::parse::<ApiSsoConnector>(data) {
+    if let Ok(parsed) = envelope::parse::<Connector>(data) {
         for message in parsed.errors.iter().chain(parsed.messages.iter()) {
             for entry in &message.shown {
                 let _ = entry.describe();
             }
         }
         if let Some(api) = parsed.result {
-            let Ok(state) =
-                SsoConnector::with_api(Some(ACCOUNT.to_string()), CONNECTOR.to_string(), api)
+            let Ok(state) = SsoConnector::read(ACCOUNT.to_string(), CONNECTOR.to_string(), api)
             else {
                 return;
             };
@@ -66,15 +65,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 
-    if let Ok(page) = envelope::parse::<Vec<ApiSsoConnector>>(data) {
+    if let Ok(page) = envelope::parse::<Vec<Connector>>(data) {
         let Some(items) = page.result else {
             return;
         };
         let mut pager = Pager::new(usize::MAX, PER_PAGE);
         let _ = pager.take(items, page.result_info.as_ref());
         let _ = pager.warnings("the fuzzed list");
-        let Ok(state) = SsoConnectors::with_api(Some(ACCOUNT.to_string()), None, pager.into_items())
-        else {
+        let Ok(state) = SsoConnectors::listed(ACCOUNT.to_string(), None, pager.into_items()) else {
             return;
         };
         check_state(

@@ -4,21 +4,40 @@
 //! fails at plan time, at the attribute, before any request.
 
 use crate::cloudflare::env::{unreadable_error, Env};
-use crate::cloudflare::ids::check_id;
+use crate::cloudflare::ids::{check_id, cloudflare_id};
 use crate::plugin::AttributePath;
+use crate::plugin::TfObject;
 use crate::plugin::Value;
 use crate::plugin::{Diagnostic, Diagnostics};
 
 /// The environment variable that stands in for an unset `account_id`.
-pub const ENV_ACCOUNT_ID: &str = "CLOUDFLARE_ACCOUNT_ID";
+pub(crate) const ENV_ACCOUNT_ID: &str = "CLOUDFLARE_ACCOUNT_ID";
 
-/// The attribute.
+/// The argument every data source of an account has, embedded in their
+/// models with `#[tf(flatten)]`.
+#[derive(Debug, Clone, Default, PartialEq, TfObject)]
+pub struct Account {
+    /// Account identifier tag. Optional, as in the official provider: when unset, the `CLOUDFLARE_ACCOUNT_ID` environment variable gives the account, and the attribute holds the id read.
+    #[tf(optional, computed, validate = cloudflare_id())]
+    pub account_id: Option<String>,
+}
+
+impl Account {
+    /// The state of the argument after a read of `account_id`.
+    pub(crate) fn read(account_id: String) -> Self {
+        Self {
+            account_id: Some(account_id),
+        }
+    }
+}
+
+/// The attribute, for checks of a configuration not decoded yet.
 const ATTRIBUTE: &str = "account_id";
 
 /// Checks that a configuration which may hold unknowns names an account:
 /// an unset `account_id` needs a valid `CLOUDFLARE_ACCOUNT_ID`. (A set one
 /// is checked by its attribute's validator.)
-pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
+pub(crate) fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
     match config.attribute(ATTRIBUTE) {
         Some(value) if value.is_null() => match from_env(env) {
             Ok(_) => Diagnostics::new(),
@@ -29,7 +48,7 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
 }
 
 /// The account to read: the argument when set, else the environment's.
-pub fn resolve(argument: Option<String>, env: &dyn Env) -> Result<String, Diagnostic> {
+pub(crate) fn resolve(argument: Option<String>, env: &dyn Env) -> Result<String, Diagnostic> {
     match argument {
         Some(account_id) => Ok(account_id),
         None => from_env(env),

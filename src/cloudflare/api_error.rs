@@ -15,7 +15,7 @@ use crate::cloudflare::server_text::{self, OTHER_CHARS};
 
 /// How a request without an answer failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportKind {
+pub(crate) enum TransportKind {
     /// No answer within `request_timeout`.
     Timeout,
     /// No connection could be opened.
@@ -26,7 +26,7 @@ pub enum TransportKind {
 
 /// Why one request failed.
 #[derive(Debug, Clone, PartialEq)]
-pub enum ApiError {
+pub(crate) enum ApiError {
     /// No credentials are configured, so no request was made.
     NoCredentials,
     /// No answer: a timeout, a refused or broken connection.
@@ -115,7 +115,7 @@ pub enum ApiError {
 impl ApiError {
     /// Whether another attempt may succeed: no answer, a cut body, or the
     /// answers 408, 409, 429 and 5xx. Everything else fails the same way again.
-    pub fn is_retryable(&self) -> bool {
+    pub(crate) fn is_retryable(&self) -> bool {
         match self {
             ApiError::Transport { .. } | ApiError::Interrupted { .. } => true,
             ApiError::Status { status, .. } => retry::is_retryable(*status),
@@ -124,13 +124,13 @@ impl ApiError {
     }
 
     /// Whether Cloudflare answered 429: every read of the process should hold back.
-    pub fn is_rate_limited(&self) -> bool {
+    pub(crate) fn is_rate_limited(&self) -> bool {
         matches!(self, ApiError::Status { status, .. } if *status == StatusCode::TOO_MANY_REQUESTS)
     }
 
     /// A request that `reqwest` could not complete: an untrusted certificate
     /// (never transient) or a transport failure.
-    pub fn from_send(error: &reqwest::Error, redactor: &Redactor) -> Self {
+    pub(crate) fn from_send(error: &reqwest::Error, redactor: &Redactor) -> Self {
         if let Some(reason) = certificate_problem(error) {
             return ApiError::Certificate { reason };
         }
@@ -149,7 +149,11 @@ impl ApiError {
 
     /// A body that could not be read to its end: corrupt compression (never
     /// transient) or a broken or slow connection.
-    pub fn from_body(error: &reqwest::Error, status: StatusCode, redactor: &Redactor) -> Self {
+    pub(crate) fn from_body(
+        error: &reqwest::Error,
+        status: StatusCode,
+        redactor: &Redactor,
+    ) -> Self {
         let chain = shown_chain(error, redactor);
         if is_corrupt_encoding(error) {
             ApiError::Undecodable { status, chain }
@@ -167,7 +171,7 @@ impl ApiError {
 /// attempts it took over how long, and, when the read's time ran out
 /// rather than its retries, why.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Failure {
+pub(crate) struct Failure {
     /// The last attempt's error ([`ApiError::OutOfTime`] when none was made).
     pub error: ApiError,
     /// The path under the base URL.
@@ -184,7 +188,7 @@ pub struct Failure {
 /// What the next attempt of a read would have waited for, which did not fit
 /// into what was left of the read's `read_timeout`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Stopped {
+pub(crate) struct Stopped {
     /// What it would have waited for.
     pub reason: StopReason,
     /// How long it would have waited, when known.
@@ -197,7 +201,7 @@ pub struct Stopped {
 
 /// What a read would have waited for before its next attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StopReason {
+pub(crate) enum StopReason {
     /// The wait the server asked for (`Retry-After`, `Retry-After-Ms`, `X-RateLimit-Reset`).
     ServerAsked,
     /// The provider's own backoff between attempts.
@@ -217,7 +221,7 @@ fn shown_chain(error: &reqwest::Error, redactor: &Redactor) -> String {
 }
 
 /// An error and its sources on one line, without repeating nested text.
-pub fn error_chain(error: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut text = error.to_string();
     let mut source = error.source();
     while let Some(inner) = source {
@@ -233,7 +237,7 @@ pub fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// Why the server's certificate was refused, when that is what failed:
 /// the certificate error anywhere in `error`'s source chain, in words.
-pub fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+pub(crate) fn certificate_problem(error: &(dyn std::error::Error + 'static)) -> Option<String> {
     use rustls::CertificateError as C;
     for cause in causes(error) {
         if let Some(rustls::Error::InvalidCertificate(problem)) = cause.downcast_ref() {

@@ -21,7 +21,7 @@ const SHOWN_CHARS: usize = 120;
 /// the environment variable's) is an absolute http(s) URL with a host and
 /// without user name, password, query string or fragment. The message
 /// shows the value masked (see [`shown`]).
-pub fn check(value: &str, source: &str) -> Result<(), String> {
+pub(crate) fn check(value: &str, source: &str) -> Result<(), String> {
     let shown = format!("{:?}", shown(value));
     let parsed = reqwest::Url::parse(value).map_err(|e| {
         format!(
@@ -65,7 +65,7 @@ pub fn check(value: &str, source: &str) -> Result<(), String> {
 /// string or fragment (each replaced by `…`), path segments that look like
 /// secrets replaced by `…`, control characters dropped, cut short. Works on
 /// text that is not a valid URL too.
-pub fn shown(url: &str) -> String {
+pub(crate) fn shown(url: &str) -> String {
     let (before, cut_at) = match url.find(['?', '#']) {
         Some(at) => (&url[..at], Some(&url[at..at + 1])),
         None => (url, None),
@@ -117,7 +117,7 @@ pub fn shown(url: &str) -> String {
 /// The parts of `url` that may be secrets: its user information, query
 /// string and fragment, and path segments that look like keys, as written
 /// and percent-decoded. The redactor removes them from server text.
-pub fn secrets(url: &str) -> Vec<String> {
+pub(crate) fn secrets(url: &str) -> Vec<String> {
     let Ok(parsed) = reqwest::Url::parse(url) else {
         return Vec::new();
     };

@@ -29,9 +29,9 @@ use tokio::time::Instant;
 use crate::cloudflare::rate_headers::{LimitStatus, Policy, RateHeaders};
 
 /// Requests allowed in any [`LOCAL_WINDOW`] when the API sends no headers.
-pub const LOCAL_QUOTA: usize = 1200;
+pub(crate) const LOCAL_QUOTA: usize = 1200;
 /// The window of the local budget.
-pub const LOCAL_WINDOW: Duration = Duration::from_secs(300);
+pub(crate) const LOCAL_WINDOW: Duration = Duration::from_secs(300);
 /// The share of a quota kept in reserve.
 const RESERVE_SHARE: f64 = 0.1;
 /// How many requests a Terraform process may have in flight before this one
@@ -39,13 +39,13 @@ const RESERVE_SHARE: f64 = 0.1;
 const ASSUMED_PARALLELISM: u64 = 10;
 /// How long past an announced reset a held request waits, since `t` is in
 /// whole seconds and may be rounded down.
-pub const RESET_MARGIN: Duration = Duration::from_secs(1);
+pub(crate) const RESET_MARGIN: Duration = Duration::from_secs(1);
 /// Two answers whose resets lie this close belong to the same window.
 const SAME_WINDOW: Duration = Duration::from_millis(1500);
 
 /// Why a request goes or waits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum State {
+pub(crate) enum State {
     /// Plenty left: full speed.
     Free,
     /// Nothing known yet (the start, or a reset): one request finds out.
@@ -58,7 +58,7 @@ pub enum State {
 
 /// The decision for one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Admission {
+pub(crate) enum Admission {
     /// Send it now; `probe` when it is the one request that finds out.
     Go {
         /// What the budget is doing.
@@ -110,7 +110,7 @@ impl Limit {
 
 /// The budget of one provider process.
 #[derive(Debug, Default)]
-pub struct Budget {
+pub(crate) struct Budget {
     limits: Vec<Limit>,
     policies: Vec<Policy>,
     answered: bool,
@@ -124,12 +124,12 @@ pub struct Budget {
 
 impl Budget {
     /// A budget that knows nothing yet.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self::default()
     }
 
     /// Decides whether a request may go at `now`; a request that may is counted as sent.
-    pub fn admit(&mut self, now: Instant) -> Admission {
+    pub(crate) fn admit(&mut self, now: Instant) -> Admission {
         let decision = if !self.limits.is_empty() {
             self.by_headers(now)
         } else if !self.answered {
@@ -151,7 +151,7 @@ impl Budget {
     }
 
     /// An admitted request was answered at `now`, with these rate-limit headers if any.
-    pub fn answered(&mut self, now: Instant, probe: bool, headers: Option<&RateHeaders>) {
+    pub(crate) fn answered(&mut self, now: Instant, probe: bool, headers: Option<&RateHeaders>) {
         self.finished(probe);
         self.answered = true;
         let Some(headers) = headers else {
@@ -174,12 +174,12 @@ impl Budget {
     }
 
     /// An admitted request ended without an answer (a connection error, or cancelled).
-    pub fn abandoned(&mut self, probe: bool) {
+    pub(crate) fn abandoned(&mut self, probe: bool) {
         self.finished(probe);
     }
 
     /// The most restrictive limit now, when any is known.
-    pub fn snapshot(&self, now: Instant) -> Option<Snapshot> {
+    pub(crate) fn snapshot(&self, now: Instant) -> Option<Snapshot> {
         self.limits
             .iter()
             .map(|limit| {

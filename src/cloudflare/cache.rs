@@ -11,7 +11,7 @@ use std::sync::Arc;
 use moka::future::Cache;
 
 /// Most bytes of response bodies kept; beyond it the least used results go.
-pub const MAX_CACHED_BYTES: u64 = 32 << 20;
+pub(crate) const MAX_CACHED_BYTES: u64 = 32 << 20;
 
 /// A successful result, typed by its reader but stored without its type.
 #[derive(Clone)]
@@ -22,7 +22,7 @@ struct Entry {
 
 /// Results of GET requests by URL.
 #[derive(Clone)]
-pub struct ResponseCache {
+pub(crate) struct ResponseCache {
     entries: Cache<String, Entry>,
 }
 
@@ -42,7 +42,7 @@ impl Default for ResponseCache {
 
 impl ResponseCache {
     /// An empty cache.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             entries: Cache::builder()
                 .max_capacity(MAX_CACHED_BYTES)
@@ -56,7 +56,7 @@ impl ResponseCache {
     /// of the body it came from. Errors reach every caller waiting on the same
     /// fetch and are then forgotten. `mismatch` makes the error for a kept
     /// value of another type than `T` (a bug: two readers of one URL).
-    pub async fn get_or_fetch<T, E, F>(
+    pub(crate) async fn get_or_fetch<T, E, F>(
         &self,
         key: String,
         fetch: F,

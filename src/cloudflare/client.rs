@@ -23,13 +23,14 @@ use crate::cloudflare::credentials::Credentials;
 use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 pub use crate::cloudflare::failure::RequestContext;
 use crate::cloudflare::failure::{self, Origin};
-use crate::cloudflare::memory::{BodyHold, MemoryBudget, ReadMemory, MAX_PROCESS_BYTES};
+use crate::cloudflare::memory::{BodyHold, MemoryBudget, MAX_PROCESS_BYTES};
+pub(crate) use crate::cloudflare::reading::Reading;
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text::{self, OTHER_CHARS};
 use crate::cloudflare::throttle::{Throttle, Ticket, WaitFor, Waited};
 use crate::plugin::AttributePath;
-use crate::plugin::{report, Diagnostic, Diagnostics};
+use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Largest response body read before giving up: a thousand times a page of
 /// fifty connectors.
@@ -189,32 +190,29 @@ impl ApiClient {
         })
     }
 
-    /// The settings in use.
-    pub fn settings(&self) -> &Settings {
-        &self.settings
-    }
-
     /// The URL for path segments under the base URL, each segment percent-encoded.
     pub fn url(&self, segments: &[&str]) -> String {
         format!("{}{}", self.settings.base_url, display_path(segments, &[]))
     }
 
-    /// The tracker of what one read keeps of the API's answers (see [`get`](Self::get)).
-    pub fn read_memory(&self) -> ReadMemory {
-        self.memory.read()
+    /// A new read: what it keeps of the API's answers and the warnings it
+    /// meets (see [`get`](Self::get)).
+    pub(crate) fn reading(&self) -> Reading {
+        Reading::new(self.memory.read())
     }
 
     /// GETs an object; returns the envelope's result or diagnostics that explain the failure.
     ///
     /// Identical GETs in flight at once share one request, and a success is
     /// reused for the rest of the process; failures are not kept. The
-    /// answer's size counts against the read's `memory`.
-    pub async fn get<T>(
+    /// answer's size counts against what the read holds, and a long wait
+    /// for the request budget becomes a warning of the read.
+    pub(crate) async fn get<T>(
         &self,
         segments: &[&str],
         query: &[(&str, String)],
         context: &RequestContext,
-        memory: &mut ReadMemory,
+        reading: &mut Reading,
     ) -> Result<ApiResponse<T>, Diagnostics>
     where
         T: DeserializeOwned + Clone + Send + Sync + 'static,
@@ -240,12 +238,12 @@ impl ApiClient {
                 };
                 Diagnostics::from(self.redacted(failure::diagnostic(&failure, context, origin)))
             })?;
-        memory.add(response.size, &context.what)?;
+        reading.memory().add(response.size, &context.what)?;
         // A reused result carries the wait of the request that fetched it:
         // this read waited for it only as long as it waited at all.
         let waited = response.waited.duration.min(started.elapsed());
         if waited > WARN_WAIT {
-            report(failure::budget_wait(
+            reading.warn(failure::budget_wait(
                 waited,
                 response.waited.at_start.as_ref(),
                 context,

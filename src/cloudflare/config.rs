@@ -10,7 +10,6 @@ use crate::cloudflare::env::{unreadable_error, Env};
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
 use crate::cloudflare::secret::Secret;
-use crate::plugin::tf_object;
 use crate::plugin::AttributePath;
 use crate::plugin::Value;
 use crate::plugin::{ConfigValue, TfObject};
@@ -56,30 +55,39 @@ pub const MIN_RATE_LIMIT: f64 = 0.01;
 /// paces requests instead (see `budget.rs`).
 pub const DEFAULT_RATE_LIMIT: f64 = 0.0;
 
-tf_object! {
-    /// The provider configuration block.
-    pub struct ProviderConfig {
-        /// The API Token for operations. Alternatively, can be configured using the `CLOUDFLARE_API_TOKEN` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints accept API tokens only.
-        api_token: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_token")),
-        /// The API key for operations. Alternatively, can be configured using the `CLOUDFLARE_API_KEY` environment variable. API keys are [now considered legacy by Cloudflare](https://developers.cloudflare.com/fundamentals/api/get-started/keys/#limitations), API tokens should be used instead. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. Requires `email`. The SSO connector endpoints reject API keys: use `api_token` for them.
-        api_key: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_key")),
-        /// A special Cloudflare API key good for a restricted set of endpoints. Alternatively, can be configured using the `CLOUDFLARE_API_USER_SERVICE_KEY` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints reject it: use `api_token` for them.
-        api_user_service_key: ConfigValue<String> => optional().sensitive().validate(credential_rule("api_user_service_key")),
-        /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`; ignored, with a warning, alongside `api_token`.
-        email: ConfigValue<String> => optional().validate(email_rule()),
-        /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
-        base_url: ConfigValue<String> => optional().validate(base_url_rule()),
-        /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
-        user_agent_operator_suffix: ConfigValue<String> => optional().validate(suffix_rule()),
-        /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts, bodies cut off or too slow, and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset`; other errors are never retried. Every wait must fit into what is left of `read_timeout`: one that would not (a server asking for five minutes with one minute left, say) ends the read at once with an error saying how long was asked. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
-        max_retries: ConfigValue<i64> => optional().validate(max_retries_range()),
-        /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
-        request_timeout: ConfigValue<i64> => optional().validate(request_timeout_range()),
-        /// The longest one data source read may take, in seconds (1 to 3600, default 360), counted from its first request: every attempt, the waits between them and the waits for Cloudflare's request budget. A wait that would end after it is not begun; the read fails at once, saying what it would have waited for and how long. The default covers one whole five-minute window of the budget. Alternatively, can be configured using the `CLOUDFLARE_READ_TIMEOUT` environment variable.
-        read_timeout: ConfigValue<i64> => optional().validate(read_timeout_range()),
-        /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0, or 0.01 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
-        rate_limit: ConfigValue<f64> => optional().validate(rate_limit_range()),
-    }
+/// The provider configuration block.
+#[derive(Debug, Clone, PartialEq, TfObject)]
+pub struct ProviderConfig {
+    /// The API Token for operations. Alternatively, can be configured using the `CLOUDFLARE_API_TOKEN` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints accept API tokens only.
+    #[tf(optional, sensitive, validate = credential_rule("api_token"))]
+    pub api_token: ConfigValue<String>,
+    /// The API key for operations. Alternatively, can be configured using the `CLOUDFLARE_API_KEY` environment variable. API keys are [now considered legacy by Cloudflare](https://developers.cloudflare.com/fundamentals/api/get-started/keys/#limitations), API tokens should be used instead. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. Requires `email`. The SSO connector endpoints reject API keys: use `api_token` for them.
+    #[tf(optional, sensitive, validate = credential_rule("api_key"))]
+    pub api_key: ConfigValue<String>,
+    /// A special Cloudflare API key good for a restricted set of endpoints. Alternatively, can be configured using the `CLOUDFLARE_API_USER_SERVICE_KEY` environment variable. Must provide only one of `api_key`, `api_token`, `api_user_service_key`. The SSO connector endpoints reject it: use `api_token` for them.
+    #[tf(optional, sensitive, validate = credential_rule("api_user_service_key"))]
+    pub api_user_service_key: ConfigValue<String>,
+    /// A registered Cloudflare email address. Alternatively, can be configured using the `CLOUDFLARE_EMAIL` environment variable. Required when using `api_key`; ignored, with a warning, alongside `api_token`.
+    #[tf(optional, validate = email_rule())]
+    pub email: ConfigValue<String>,
+    /// Value to override the default HTTP client base URL (`https://api.cloudflare.com/client/v4`). Alternatively, can be configured using the `CLOUDFLARE_BASE_URL` environment variable. Must be an absolute `http` or `https` URL. Plain `http` to anything but a loopback address draws a warning, because the credentials would travel unencrypted. TLS certificates of `https` endpoints are always verified; there is no setting to turn that off.
+    #[tf(optional, validate = base_url_rule())]
+    pub base_url: ConfigValue<String>,
+    /// A value to append to the HTTP User Agent for all API calls. This value is not something most users need to modify however, if you are using a non-standard provider or operator configuration, this is recommended to assist in uniquely identifying your traffic. **Setting this value will remove the Terraform version from the HTTP User Agent string and may have unintended consequences**: the User-Agent becomes `terraform-provider-cloudflare/<version> <suffix>`. Printable ASCII only (letters, digits, spaces and punctuation). Alternatively, can be configured using the `CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX` environment variable.
+    #[tf(optional, validate = suffix_rule())]
+    pub user_agent_operator_suffix: ConfigValue<String>,
+    /// How many times a failed API request is retried before the read fails (0 to 20, default 6). Connection errors, timeouts, bodies cut off or too slow, and answers 408, 409, 429 and 5xx are retried with exponential backoff (0.5 s doubling up to 30 s, with jitter), or after the wait the API asks for in `Retry-After`, `Retry-After-Ms` or `X-RateLimit-Reset`; other errors are never retried. Every wait must fit into what is left of `read_timeout`: one that would not (a server asking for five minutes with one minute left, say) ends the read at once with an error saying how long was asked. Alternatively, can be configured using the `CLOUDFLARE_MAX_RETRIES` environment variable.
+    #[tf(optional, validate = max_retries_range())]
+    pub max_retries: ConfigValue<i64>,
+    /// How long one attempt at an API request may take, from connecting to the end of the answer, in seconds (1 to 600, default 30). An attempt that takes longer is abandoned and retried. Alternatively, can be configured using the `CLOUDFLARE_REQUEST_TIMEOUT` environment variable.
+    #[tf(optional, validate = request_timeout_range())]
+    pub request_timeout: ConfigValue<i64>,
+    /// The longest one data source read may take, in seconds (1 to 3600, default 360), counted from its first request: every attempt, the waits between them and the waits for Cloudflare's request budget. A wait that would end after it is not begun; the read fails at once, saying what it would have waited for and how long. The default covers one whole five-minute window of the budget. Alternatively, can be configured using the `CLOUDFLARE_READ_TIMEOUT` environment variable.
+    #[tf(optional, validate = read_timeout_range())]
+    pub read_timeout: ConfigValue<i64>,
+    /// An explicit cap on the API requests per second the provider sends, shared by every read in the provider process (0, or 0.01 to 1000, fractions allowed). Unset or 0 means no fixed cap, the default: the provider then follows the request budget Cloudflare reports on every response (1,200 requests per 5 minutes per user, shared by every client of the user), full speed while plenty remains, spreading requests as it runs low and waiting for the window to reset at a reserve it leaves for other clients. Set it to hold a pipeline below that, for example `rate_limit = 2`. Alternatively, can be configured using the `CLOUDFLARE_RATE_LIMIT` environment variable (`0` or unset for no cap).
+    #[tf(optional, validate = rate_limit_range())]
+    pub rate_limit: ConfigValue<f64>,
 }
 
 fn max_retries_range() -> NumberRange {

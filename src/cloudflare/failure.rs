@@ -18,7 +18,6 @@ use crate::plugin::AttributePath;
 use crate::plugin::Diagnostic;
 
 /// What a request is about, so failures can be explained in the user's terms.
-#[derive(Debug, Clone)]
 pub struct RequestContext {
     /// The object read, e.g. `SSO connector "…" in account "…"`.
     pub what: String,
@@ -26,15 +25,15 @@ pub struct RequestContext {
     pub permission: &'static str,
     /// True when the endpoint accepts API tokens only.
     pub tokens_only: bool,
-    /// What to tell the user on 404.
-    pub not_found: String,
+    /// What to tell the user on 404, made only then.
+    pub not_found: Box<dyn Fn() -> String + Send + Sync>,
     /// The configuration attribute a 404 points at.
     pub not_found_attribute: Option<AttributePath>,
 }
 
 /// The client a request went through, as far as messages need it.
 #[derive(Debug, Clone, Copy)]
-pub struct Origin<'a> {
+pub(crate) struct Origin<'a> {
     /// The API root requests went to.
     pub base_url: &'a str,
     /// The credentials they carried.
@@ -43,7 +42,11 @@ pub struct Origin<'a> {
 
 /// The one place a failed request becomes a diagnostic. When the failure was
 /// one that retrying could have fixed, the attempts and time spent are added.
-pub fn diagnostic(failure: &Failure, context: &RequestContext, origin: Origin<'_>) -> Diagnostic {
+pub(crate) fn diagnostic(
+    failure: &Failure,
+    context: &RequestContext,
+    origin: Origin<'_>,
+) -> Diagnostic {
     let path = failure.path.as_str();
     let diag = match &failure.error {
         ApiError::NoCredentials => no_credentials(context),
@@ -154,7 +157,7 @@ fn duration_text(duration: Duration) -> String {
 
 /// `[code] message; …` for the Cloudflare errors of a body, with how many
 /// more there were when not all are shown.
-pub fn describe_errors(body: &ShownBody) -> String {
+pub(crate) fn describe_errors(body: &ShownBody) -> String {
     if body.errors.is_empty() {
         return "no error details".to_string();
     }
@@ -355,7 +358,7 @@ fn status(
         StatusCode::NOT_FOUND => {
             let diag = Diagnostic::error(
                 format!("{} not found", capitalized(&context.what)),
-                format!("{answered} {}", context.not_found),
+                format!("{answered} {}", (context.not_found)()),
             );
             match &context.not_found_attribute {
                 Some(path) => diag.at(path.clone()),
@@ -383,7 +386,7 @@ fn status(
 
 /// The warning on a read that waited long for the API budget: not a failure,
 /// the reason a plan was slow.
-pub fn budget_wait(
+pub(crate) fn budget_wait(
     waited: Duration,
     at_start: Option<&Snapshot>,
     context: &RequestContext,
@@ -470,7 +473,7 @@ mod tests {
             what: "SSO connector \"x\"".to_string(),
             permission: "SSO Connector Read",
             tokens_only: true,
-            not_found: "Check the ids.".to_string(),
+            not_found: Box::new(|| "Check the ids.".to_string()),
             not_found_attribute: Some(AttributePath::attribute("sso_connector_id")),
         }
     }

@@ -4,12 +4,12 @@
 use crate::plugin::StringRule;
 
 /// The length of every Cloudflare account and SSO connector identifier.
-pub const ID_LENGTH: usize = 32;
+pub(crate) const ID_LENGTH: usize = 32;
 
 /// Checks that `value` looks like a Cloudflare identifier; the error says
 /// what is wrong without quoting the value, which may come from a sensitive
 /// variable (Terraform does not tell the provider which values are).
-pub fn check_id(value: &str) -> Result<(), String> {
+pub(crate) fn check_id(value: &str) -> Result<(), String> {
     let length = value.chars().count();
     if length != ID_LENGTH {
         return Err(format!(
@@ -43,7 +43,7 @@ fn describe(ch: char) -> String {
 }
 
 /// The validator to declare on identifier attributes.
-pub fn cloudflare_id() -> StringRule {
+pub(crate) fn cloudflare_id() -> StringRule {
     StringRule::new(
         "Invalid Cloudflare identifier",
         format!("Must be exactly {ID_LENGTH} letters and digits."),

@@ -12,19 +12,19 @@ use std::sync::Arc;
 use crate::plugin::Diagnostic;
 
 /// The most bytes of answers one read may keep (a list's pages together).
-pub const MAX_READ_BYTES: usize = 8 << 20;
+pub(crate) const MAX_READ_BYTES: usize = 8 << 20;
 /// The most bytes of answers all reads in progress may keep together.
-pub const MAX_PROCESS_BYTES: usize = 32 << 20;
+pub(crate) const MAX_PROCESS_BYTES: usize = 32 << 20;
 
 /// The bytes of answers held by the reads in progress, shared by the process.
 #[derive(Debug, Clone, Default)]
-pub struct MemoryBudget {
+pub(crate) struct MemoryBudget {
     in_use: Arc<AtomicUsize>,
 }
 
 impl MemoryBudget {
     /// A tracker for one read; what it holds is given back when it is dropped.
-    pub fn read(&self) -> ReadMemory {
+    pub(crate) fn read(&self) -> ReadMemory {
         ReadMemory {
             budget: self.clone(),
             held: 0,
@@ -34,22 +34,23 @@ impl MemoryBudget {
     /// A hold on the bytes of one body as it arrives, counted against the
     /// process's limit while it is read and parsed (however many reads run at
     /// once, their bodies in flight cannot pass it); given back when dropped.
-    pub fn body(&self) -> BodyHold {
+    pub(crate) fn body(&self) -> BodyHold {
         BodyHold {
             budget: self.clone(),
             held: 0,
         }
     }
 
-    /// Bytes held by all reads now.
-    pub fn in_use(&self) -> usize {
+    /// Bytes held by all reads now, for the tests.
+    #[cfg(test)]
+    fn in_use(&self) -> usize {
         self.in_use.load(Ordering::Relaxed)
     }
 }
 
 /// The answers one read keeps, counted against its own limit and the process's.
 #[derive(Debug)]
-pub struct ReadMemory {
+pub(crate) struct ReadMemory {
     budget: MemoryBudget,
     held: usize,
 }
@@ -57,7 +58,7 @@ pub struct ReadMemory {
 impl ReadMemory {
     /// Counts `bytes` more for this read, reading `what`; an error, holding
     /// nothing more, when this read or the process would go over its limit.
-    pub fn add(&mut self, bytes: usize, what: &str) -> Result<(), Diagnostic> {
+    pub(crate) fn add(&mut self, bytes: usize, what: &str) -> Result<(), Diagnostic> {
         let read_total = self.held.saturating_add(bytes);
         if read_total > MAX_READ_BYTES {
             return Err(Diagnostic::error(
@@ -95,7 +96,7 @@ impl Drop for ReadMemory {
 
 /// The bytes of one body being read (see [`MemoryBudget::body`]).
 #[derive(Debug)]
-pub struct BodyHold {
+pub(crate) struct BodyHold {
     budget: MemoryBudget,
     held: usize,
 }
@@ -103,7 +104,7 @@ pub struct BodyHold {
 impl BodyHold {
     /// Holds `bytes` more of the body; the bytes all reads would then hold
     /// as the error, holding nothing more, when that passes the process's limit.
-    pub fn grow(&mut self, bytes: usize) -> Result<(), usize> {
+    pub(crate) fn grow(&mut self, bytes: usize) -> Result<(), usize> {
         let previous = self.budget.in_use.fetch_add(bytes, Ordering::Relaxed);
         let total = previous.saturating_add(bytes);
         if total > MAX_PROCESS_BYTES {
@@ -122,7 +123,7 @@ impl Drop for BodyHold {
 }
 
 /// `bytes` in MiB with one decimal, as messages show sizes.
-pub fn mebibytes(bytes: usize) -> String {
+pub(crate) fn mebibytes(bytes: usize) -> String {
     format!("{:.1} MiB", bytes as f64 / f64::from(1 << 20))
 }
 

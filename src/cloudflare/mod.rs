@@ -1,29 +1,34 @@
 //! The Cloudflare provider: configuration, API client and data sources, built
 //! on the generic [`plugin`](crate::plugin) layer.
+//!
+//! Its modules are private but for those the provider's tests, tools and
+//! fuzz targets reach into: the client, the configuration and credentials,
+//! the environment, the API envelope, secrets and the two data sources.
 
-pub mod account;
-pub mod api_error;
-pub mod base_url;
-pub mod budget;
-pub mod cache;
+mod account;
+mod api_error;
+mod base_url;
+mod budget;
+mod cache;
 pub mod client;
 pub mod config;
 pub mod credentials;
 pub mod env;
 pub mod envelope;
-pub mod failure;
-pub mod ids;
-pub mod memory;
-pub mod numeric;
-pub mod proxy;
-pub mod rate_headers;
-pub mod retry;
+mod failure;
+mod ids;
+mod memory;
+mod numeric;
+mod proxy;
+mod rate_headers;
+mod reading;
+mod retry;
 pub mod secret;
-pub mod server_text;
+mod server_text;
 pub mod sso_connector;
 pub mod sso_connectors;
-pub mod throttle;
-pub mod timestamp;
+mod throttle;
+mod timestamp;
 
 use async_trait::async_trait;
 

@@ -8,7 +8,7 @@ use crate::plugin::{Diagnostic, Diagnostics};
 
 /// An inclusive range a number attribute must lie in, optionally whole numbers only.
 #[derive(Debug, Clone, Copy)]
-pub struct NumberRange {
+pub(crate) struct NumberRange {
     summary: &'static str,
     min: f64,
     max: f64,
@@ -19,7 +19,7 @@ pub struct NumberRange {
 
 impl NumberRange {
     /// Whole numbers from `min` to `max`; `summary` heads the diagnostic.
-    pub fn whole(summary: &'static str, min: i64, max: i64) -> Self {
+    pub(crate) fn whole(summary: &'static str, min: i64, max: i64) -> Self {
         // Precision loss cannot matter for the small bounds used here.
         Self {
             summary,
@@ -31,7 +31,7 @@ impl NumberRange {
     }
 
     /// Whole numbers of at least `min`; `summary` heads the diagnostic.
-    pub fn whole_at_least(summary: &'static str, min: i64) -> Self {
+    pub(crate) fn whole_at_least(summary: &'static str, min: i64) -> Self {
         Self {
             max: f64::INFINITY,
             ..Self::whole(summary, min, 0)
@@ -39,7 +39,7 @@ impl NumberRange {
     }
 
     /// Any number from `min` to `max`; `summary` heads the diagnostic.
-    pub fn any(summary: &'static str, min: f64, max: f64) -> Self {
+    pub(crate) fn any(summary: &'static str, min: f64, max: f64) -> Self {
         Self {
             summary,
             min,
@@ -51,7 +51,7 @@ impl NumberRange {
 
     /// The same range with the numbers between 0 and `low` cut out: 0
     /// itself (which means "off") or `low` and more.
-    pub fn or_zero_from(self, low: f64) -> Self {
+    pub(crate) fn or_zero_from(self, low: f64) -> Self {
         Self {
             zero_or_from: Some(low),
             ..self
@@ -59,12 +59,12 @@ impl NumberRange {
     }
 
     /// The summary of diagnostics this rule reports.
-    pub fn summary(&self) -> &'static str {
+    pub(crate) fn summary(&self) -> &'static str {
         self.summary
     }
 
     /// Checks a number; the error says what is allowed, naming `what` (an attribute or variable).
-    pub fn check(&self, number: f64, what: &str) -> Result<(), String> {
+    pub(crate) fn check(&self, number: f64, what: &str) -> Result<(), String> {
         let kind = if self.whole {
             "a whole number"
         } else {
@@ -100,7 +100,7 @@ impl NumberRange {
     }
 
     /// Parses and checks text from an environment variable named `variable`.
-    pub fn parse(&self, text: &str, variable: &str) -> Result<f64, String> {
+    pub(crate) fn parse(&self, text: &str, variable: &str) -> Result<f64, String> {
         let number: f64 = text
             .trim()
             .parse()

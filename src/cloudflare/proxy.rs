@@ -34,7 +34,7 @@ impl Proxy {
 }
 
 /// The proxy requests to `base_url` go through, or `None` to connect directly.
-pub fn for_url(base_url: &str, env: &dyn Env) -> Option<Proxy> {
+pub(crate) fn for_url(base_url: &str, env: &dyn Env) -> Option<Proxy> {
     let url = reqwest::Url::parse(base_url).ok()?;
     let host = url
         .host_str()?
@@ -65,7 +65,7 @@ pub fn for_url(base_url: &str, env: &dyn Env) -> Option<Proxy> {
 }
 
 /// `localhost` or an address in 127.0.0.0/8 or `::1`: never proxied.
-pub fn is_loopback(host: &str) -> bool {
+pub(crate) fn is_loopback(host: &str) -> bool {
     host.eq_ignore_ascii_case("localhost")
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }

@@ -13,11 +13,11 @@ use sfv::{BareItem, ListEntry, Parser};
 /// The longest reset or window believed: Cloudflare's documented window.
 /// Bigger values (a garbled header) are cut to it, so no header can hold
 /// requests back for longer.
-pub const MAX_WINDOW: Duration = Duration::from_secs(300);
+pub(crate) const MAX_WINDOW: Duration = Duration::from_secs(300);
 
 /// One item of `Ratelimit`: where a limit stands now.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LimitStatus {
+pub(crate) struct LimitStatus {
     /// The limit's name (`default`, …).
     pub name: String,
     /// Requests left in the current window.
@@ -28,7 +28,7 @@ pub struct LimitStatus {
 
 /// One item of `Ratelimit-Policy`: a quota per window.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
+pub(crate) struct Policy {
     /// The policy's name.
     pub name: String,
     /// Requests allowed per window.
@@ -39,7 +39,7 @@ pub struct Policy {
 
 /// What one response says about the budget.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct RateHeaders {
+pub(crate) struct RateHeaders {
     /// The `Ratelimit` items that could be read.
     pub limits: Vec<LimitStatus>,
     /// The `Ratelimit-Policy` items that could be read.
@@ -48,7 +48,7 @@ pub struct RateHeaders {
 
 impl RateHeaders {
     /// Reads both headers (every occurrence); `None` when neither yields an item.
-    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Option<Self> {
         let values = |name: &str| -> Vec<String> {
             headers
                 .get_all(name)

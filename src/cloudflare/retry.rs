@@ -10,27 +10,27 @@ use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
 /// The first backoff delay; each later one doubles.
-pub const BASE_BACKOFF: Duration = Duration::from_millis(500);
+pub(crate) const BASE_BACKOFF: Duration = Duration::from_millis(500);
 /// The longest backoff delay.
-pub const MAX_BACKOFF: Duration = Duration::from_secs(30);
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Whether a response status is worth retrying: 408, 409, 429 and every 5xx.
 /// Other 4xx mean the request itself is wrong and will fail the same way again.
-pub fn is_retryable(status: StatusCode) -> bool {
+pub(crate) fn is_retryable(status: StatusCode) -> bool {
     matches!(status.as_u16(), 408 | 409 | 429) || status.is_server_error()
 }
 
 /// The delay before retry number `retry` (1 for the first retry): 0.5 s doubling
 /// up to 30 s, with "equal jitter" (a random point in the upper half) so many
 /// reads that failed together do not retry together.
-pub fn backoff(retry: u32) -> Duration {
+pub(crate) fn backoff(retry: u32) -> Duration {
     let ceiling = full_backoff(retry);
     let half = ceiling / 2;
     half + half.mul_f64(fastrand::f64())
 }
 
 /// The backoff ceiling for retry number `retry`, before jitter.
-pub fn full_backoff(retry: u32) -> Duration {
+pub(crate) fn full_backoff(retry: u32) -> Duration {
     let doublings = retry.saturating_sub(1).min(16);
     BASE_BACKOFF
         .saturating_mul(1u32 << doublings)
@@ -43,7 +43,11 @@ pub fn full_backoff(retry: u32) -> Duration {
 /// `X-RateLimit-Reset` (an HTTP date, seconds to wait, or a Unix time) is used
 /// when neither is present. A wait too long for a `Duration` is
 /// [`Duration::MAX`]: the caller, which has less time than that, stops.
-pub fn server_wait(status: StatusCode, headers: &HeaderMap, now: SystemTime) -> Option<Duration> {
+pub(crate) fn server_wait(
+    status: StatusCode,
+    headers: &HeaderMap,
+    now: SystemTime,
+) -> Option<Duration> {
     let header = |name: &str| {
         headers
             .get(name)

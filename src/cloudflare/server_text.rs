@@ -7,14 +7,14 @@
 use crate::cloudflare::secret::Redactor;
 
 /// Longest message of one Cloudflare error entry shown, in characters.
-pub const MESSAGE_CHARS: usize = 300;
+pub(crate) const MESSAGE_CHARS: usize = 300;
 /// Longest excerpt of a body shown, in characters.
-pub const EXCERPT_CHARS: usize = 300;
+pub(crate) const EXCERPT_CHARS: usize = 300;
 /// Longest other server text (an error chain, a parser's complaint, a
 /// redirect target) shown, in characters.
-pub const OTHER_CHARS: usize = 500;
+pub(crate) const OTHER_CHARS: usize = 500;
 /// Error entries of one answer shown; the rest are counted.
-pub const ERRORS_SHOWN: usize = 5;
+pub(crate) const ERRORS_SHOWN: usize = 5;
 
 /// What stands for a control character.
 const REPLACEMENT: char = ' ';
@@ -23,7 +23,7 @@ const REPLACEMENT: char = ' ';
 /// replaced (newlines kept when `keep_newlines`), at most `limit` characters
 /// with `…` where it was cut. Only the start of a long text is read, so the
 /// work is bounded however long the text is.
-pub fn shown(text: &str, limit: usize, keep_newlines: bool, redactor: &Redactor) -> String {
+pub(crate) fn shown(text: &str, limit: usize, keep_newlines: bool, redactor: &Redactor) -> String {
     let window = window(
         text,
         limit.saturating_mul(4).saturating_add(redactor.margin()),
@@ -51,7 +51,7 @@ pub fn shown(text: &str, limit: usize, keep_newlines: bool, redactor: &Redactor)
 /// Whether a character may be shown as it is: not a control character
 /// (C0, DEL, C1) and not one that reorders or hides text (bidirectional
 /// overrides and isolates, zero-width characters).
-pub fn is_shown(ch: char, keep_newlines: bool) -> bool {
+pub(crate) fn is_shown(ch: char, keep_newlines: bool) -> bool {
     if ch == '\n' {
         return keep_newlines;
     }

@@ -6,18 +6,17 @@ use std::collections::HashSet;
 
 use async_trait::async_trait;
 
-use crate::cloudflare::account;
-use crate::cloudflare::client::ApiClient;
+use crate::cloudflare::account::{self, Account};
+use crate::cloudflare::client::{ApiClient, Reading};
 use crate::cloudflare::env::ProcessEnv;
 use crate::cloudflare::envelope::ResultInfo;
-use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::numeric::NumberRange;
-use crate::cloudflare::sso_connector::{sso_request, ApiSsoConnector, ConnectorAttributes};
-use crate::plugin::tf_object;
+use crate::cloudflare::sso_connector::{sso_request, Connector};
 use crate::plugin::AttributePath;
-use crate::plugin::DataSource;
+use crate::plugin::TfObject;
 use crate::plugin::Value;
-use crate::plugin::{report, Diagnostic, Diagnostics};
+use crate::plugin::{DataSource, Read};
+use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
 pub const DEFAULT_MAX_ITEMS: usize = 1000;
@@ -26,16 +25,18 @@ pub const PER_PAGE: u64 = 50;
 /// Pages read at most, so a server that never says "last page" cannot keep a read going.
 pub const MAX_PAGES: u64 = 1000;
 
-tf_object! {
-    /// Arguments and attributes of `cloudflare_sso_connectors`.
-    pub struct SsoConnectors {
-        /// Account identifier tag. Optional, as in the official provider: when unset, the `CLOUDFLARE_ACCOUNT_ID` environment variable gives the account, and the attribute holds the id read.
-        account_id: Option<String> => optional_computed().validate(cloudflare_id()),
-        /// Max items to fetch, default: 1000. Must be 0 or more; 0 also means 1000, as in the official provider. Pages are followed until this many connectors are read or the last page is reached.
-        max_items: Option<i64> => optional().validate(NumberRange::whole_at_least("Invalid max_items", 0)),
-        /// The items returned by the data source.
-        result: Option<Vec<ConnectorAttributes>> => computed(),
-    }
+/// Arguments and attributes of `cloudflare_sso_connectors`.
+#[derive(Debug, Clone, PartialEq, TfObject)]
+pub struct SsoConnectors {
+    /// The account listed.
+    #[tf(flatten)]
+    pub account: Account,
+    /// Max items to fetch, default: 1000. Must be 0 or more; 0 also means 1000, as in the official provider. Pages are followed until this many connectors are read or the last page is reached.
+    #[tf(optional, validate = NumberRange::whole_at_least("Invalid max_items", 0))]
+    pub max_items: Option<i64>,
+    /// The items returned by the data source.
+    #[tf(computed)]
+    pub result: Option<Vec<Connector>>,
 }
 
 /// What to do after a page.
@@ -60,7 +61,7 @@ pub struct Pager {
     page: u64,
     received: u64,
     seen: HashSet<String>,
-    items: Vec<ApiSsoConnector>,
+    items: Vec<Connector>,
     duplicates: u64,
     repeated_page: Option<u64>,
     total_count: Option<u64>,
@@ -83,7 +84,7 @@ impl Pager {
     }
 
     /// Takes the current page's items and pagination; says what to read next.
-    pub fn take(&mut self, items: Vec<ApiSsoConnector>, info: Option<&ResultInfo>) -> Next {
+    pub fn take(&mut self, items: Vec<Connector>, info: Option<&ResultInfo>) -> Next {
         let on_page = u64::try_from(items.len()).unwrap_or(u64::MAX);
         let mut new = 0_u64;
         for item in items {
@@ -170,7 +171,7 @@ impl Pager {
     }
 
     /// The connectors collected, in API order.
-    pub fn into_items(self) -> Vec<ApiSsoConnector> {
+    pub fn into_items(self) -> Vec<Connector> {
         self.items
     }
 }
@@ -185,23 +186,23 @@ fn count(n: u64, one: &str, many: &str) -> String {
 }
 
 impl SsoConnectors {
-    /// The state for these arguments and the connectors read, in API order.
-    pub fn with_api(
-        account_id: Option<String>,
+    /// The state for these arguments and the connectors read, in API order,
+    /// each normalised at its place in `result`.
+    pub fn listed(
+        account_id: String,
         max_items: Option<i64>,
-        items: Vec<ApiSsoConnector>,
-    ) -> Result<Self, Diagnostic> {
+        items: Vec<Connector>,
+    ) -> Result<Self, Diagnostics> {
         let result = AttributePath::attribute("result");
         let connectors = items
             .into_iter()
             .enumerate()
             .map(|(index, item)| {
-                let at = result.then_index(i64::try_from(index).unwrap_or(i64::MAX));
-                ConnectorAttributes::from_api(item, &at)
+                item.normalized(&result.then_index(i64::try_from(index).unwrap_or(i64::MAX)))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Self {
-            account_id,
+            account: Account::read(account_id),
             max_items,
             result: Some(connectors),
         })
@@ -226,72 +227,82 @@ impl DataSource<ApiClient> for SsoConnectorsDataSource {
         &self,
         client: &ApiClient,
         config: SsoConnectors,
-    ) -> Result<SsoConnectors, Diagnostics> {
-        let account_id = account::resolve(config.account_id, &ProcessEnv)?;
-        let context = sso_request(
-            format!("the SSO connectors of account \"{account_id}\""),
-            format!(
-                "Account \"{account_id}\" does not exist or the token cannot see it. Check account_id (or {}).",
-                account::ENV_ACCOUNT_ID
-            ),
-            "account_id",
-        );
-        let limit = match config.max_items {
-            Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
-            _ => DEFAULT_MAX_ITEMS,
-        };
-        let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
-        let mut pager = Pager::new(limit, per_page);
-        let mut memory = client.read_memory();
-        let mut page = 1_u64;
-        loop {
-            if page > MAX_PAGES {
-                return Err(Diagnostic::error(
-                    "Too many pages of SSO connectors",
-                    format!(
-                        "Listing {} did not end after {MAX_PAGES} pages of {per_page}. Set max_items to read fewer connectors; if base_url points at a proxy, check that it passes the page parameter on.",
-                        context.what
-                    ),
-                )
-                .into());
-            }
-            let response = client
-                .get::<Vec<ApiSsoConnector>>(
-                    &["accounts", &account_id, "sso_connectors"],
-                    &[
-                        ("page", page.to_string()),
-                        ("per_page", per_page.to_string()),
-                    ],
-                    &context,
-                    &mut memory,
-                )
-                .await?;
-            match pager.take(response.result, response.result_info.as_ref()) {
-                Next::Page(next) => page = next,
-                Next::Done => break,
-            }
-        }
-        for warning in pager.warnings(&context.what) {
-            report(warning);
-        }
-        Ok(SsoConnectors::with_api(
-            Some(account_id),
-            config.max_items,
-            pager.into_items(),
-        )?)
+    ) -> Result<Read<SsoConnectors>, Diagnostics> {
+        let mut reading = client.reading();
+        let state = list_connectors(client, config, &mut reading).await;
+        reading.finish(state)
     }
+}
+
+/// The listing itself; its warnings and what it holds are kept in `reading`.
+async fn list_connectors(
+    client: &ApiClient,
+    config: SsoConnectors,
+    reading: &mut Reading,
+) -> Result<SsoConnectors, Diagnostics> {
+    let account_id = account::resolve(config.account.account_id, &ProcessEnv)?;
+    let context = {
+        let account_id = account_id.clone();
+        sso_request(
+            format!("the SSO connectors of account \"{account_id}\""),
+            move || {
+                format!(
+                    "Account \"{account_id}\" does not exist or the token cannot see it. Check account_id (or {}).",
+                    account::ENV_ACCOUNT_ID
+                )
+            },
+            "account_id",
+        )
+    };
+    let limit = match config.max_items {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => DEFAULT_MAX_ITEMS,
+    };
+    let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
+    let mut pager = Pager::new(limit, per_page);
+    let mut page = 1_u64;
+    loop {
+        if page > MAX_PAGES {
+            return Err(Diagnostic::error(
+                "Too many pages of SSO connectors",
+                format!(
+                    "Listing {} did not end after {MAX_PAGES} pages of {per_page}. Set max_items to read fewer connectors; if base_url points at a proxy, check that it passes the page parameter on.",
+                    context.what
+                ),
+            )
+            .into());
+        }
+        let response = client
+            .get::<Vec<Connector>>(
+                &["accounts", &account_id, "sso_connectors"],
+                &[
+                    ("page", page.to_string()),
+                    ("per_page", per_page.to_string()),
+                ],
+                &context,
+                reading,
+            )
+            .await?;
+        match pager.take(response.result, response.result_info.as_ref()) {
+            Next::Page(next) => page = next,
+            Next::Done => break,
+        }
+    }
+    for warning in pager.warnings(&context.what) {
+        reading.warn(warning);
+    }
+    SsoConnectors::listed(account_id, config.max_items, pager.into_items())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plugin::TfObject;
     use crate::plugin::{AttributeKind, Mode, Nesting};
 
-    fn connectors(ids: std::ops::Range<u32>) -> Vec<ApiSsoConnector> {
-        ids.map(|n| ApiSsoConnector {
+    fn connectors(ids: std::ops::Range<u32>) -> Vec<Connector> {
+        ids.map(|n| Connector {
             id: Some(format!("c{n}")),
-            ..ApiSsoConnector::default()
+            ..Connector::default()
         })
         .collect()
     }

@@ -20,7 +20,7 @@ use crate::cloudflare::budget::{Admission, Budget, Snapshot, State};
 use crate::cloudflare::rate_headers::RateHeaders;
 
 /// A wait for the budget longer than this is logged at WARN.
-pub const LOG_WAIT_AFTER: Duration = Duration::from_secs(5);
+pub(crate) const LOG_WAIT_AFTER: Duration = Duration::from_secs(5);
 
 /// How long one read waited before its requests could go.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -43,7 +43,7 @@ impl Waited {
 
 /// What a request would have waited for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WaitFor {
+pub(crate) enum WaitFor {
     /// The pause every read takes after Cloudflare answered 429.
     Pause,
     /// The fixed cap of `rate_limit` requests per second.
@@ -55,7 +55,7 @@ pub enum WaitFor {
 
 /// A request that could not go before its read's deadline.
 #[derive(Debug, Clone, PartialEq)]
-pub struct TooLong {
+pub(crate) struct TooLong {
     /// What it would have waited for.
     pub reason: WaitFor,
     /// How long it would have had to wait from the moment it gave up, when known.
@@ -74,7 +74,7 @@ fn fits(reason: WaitFor, until: Instant, now: Instant, deadline: Instant) -> Res
 }
 
 /// Paces API requests for the whole process.
-pub struct Throttle {
+pub(crate) struct Throttle {
     budget: Mutex<Budget>,
     answered: Notify,
     cap: Option<DefaultDirectRateLimiter>,
@@ -95,7 +95,7 @@ impl std::fmt::Debug for Throttle {
 /// [`Ticket::answered`]; dropping it unanswered (a connection error, a
 /// cancelled read) frees its place in the budget.
 #[must_use = "a ticket holds a place in the budget until answered or dropped"]
-pub struct Ticket<'t> {
+pub(crate) struct Ticket<'t> {
     throttle: &'t Throttle,
     probe: bool,
     open: bool,
@@ -103,7 +103,7 @@ pub struct Ticket<'t> {
 
 impl Ticket<'_> {
     /// The request was answered with these headers.
-    pub fn answered(mut self, headers: &HeaderMap) {
+    pub(crate) fn answered(mut self, headers: &HeaderMap) {
         self.open = false;
         let parsed = RateHeaders::from_headers(headers);
         self.throttle
@@ -125,7 +125,7 @@ impl Drop for Ticket<'_> {
 impl Throttle {
     /// A throttle with the budget and, when `per_second` is above 0, a fixed
     /// cap of that many requests per second (burst of one second's worth).
-    pub fn new(per_second: f64) -> Self {
+    pub(crate) fn new(per_second: f64) -> Self {
         Self {
             budget: Mutex::new(Budget::new()),
             answered: Notify::new(),
@@ -139,7 +139,7 @@ impl Throttle {
     /// Waits until a request may be sent, but never past `deadline`: returns
     /// the permission and the wait, or, at once, why the request could not
     /// go by then (a wait that would end after it, or one still going on at it).
-    pub async fn ready(&self, deadline: Instant) -> Result<(Ticket<'_>, Waited), TooLong> {
+    pub(crate) async fn ready(&self, deadline: Instant) -> Result<(Ticket<'_>, Waited), TooLong> {
         let started = Instant::now();
         let mut waited = Waited::default();
         let mut warned = false;
@@ -199,7 +199,7 @@ impl Throttle {
     }
 
     /// Holds back every request in the process for `wait` (after a 429).
-    pub fn pause_for(&self, wait: Duration) {
+    pub(crate) fn pause_for(&self, wait: Duration) {
         let Some(until) = Instant::now().checked_add(wait) else {
             return;
         };

@@ -11,7 +11,7 @@
 //! - A leap second (`23:59:60`) is kept as it is.
 
 /// Normalises an RFC 3339 timestamp; the error says what is wrong with it.
-pub fn normalize(text: &str) -> Result<String, String> {
+pub(crate) fn normalize(text: &str) -> Result<String, String> {
     let parsed = Parts::parse(text).ok_or_else(|| {
         format!(
             "{} is not an RFC 3339 timestamp (like 2025-01-01T12:21:02Z)",

@@ -1,37 +1,6 @@
 //! Diagnostics: the only way a provider tells Terraform's user that something is wrong.
-//!
-//! Besides the diagnostics a read returns, code deep inside a request (a
-//! shared API client, say) can [`report`] a warning for the request it is
-//! serving, without every layer in between passing it along.
-
-use std::cell::RefCell;
-use std::future::Future;
 
 use crate::plugin::path::AttributePath;
-
-tokio::task_local! {
-    /// Diagnostics reported while the current request is served.
-    static REPORTED: RefCell<Diagnostics>;
-}
-
-/// Runs `request`, collecting what code inside it [`report`]s.
-pub(super) async fn collecting<F: Future>(request: F) -> (F::Output, Diagnostics) {
-    REPORTED
-        .scope(RefCell::new(Diagnostics::new()), async move {
-            let output = request.await;
-            let reported = REPORTED.with(|cell| cell.take());
-            (output, reported)
-        })
-        .await
-}
-
-/// Adds a diagnostic to the response of the request being served (see
-/// [`collecting`]); returns false, dropping it, outside of one.
-pub fn report(diagnostic: Diagnostic) -> bool {
-    REPORTED
-        .try_with(|cell| cell.borrow_mut().push(diagnostic))
-        .is_ok()
-}
 
 /// How serious a diagnostic is. There is deliberately no "invalid" severity:
 /// Terraform renders those without a severity, which confuses users.
@@ -351,21 +320,5 @@ mod tests {
         assert!(out.detail.len() <= MAX_DETAIL_BYTES);
         assert!(out.detail.ends_with("[shortened: 20000 characters in all]"));
         assert_eq!(out.attribute, Some(AttributePath::attribute("base_url")));
-    }
-
-    #[tokio::test]
-    async fn reports_reach_the_request_that_made_them_and_no_other() {
-        let (value, reported) = collecting(async {
-            tokio::task::yield_now().await;
-            assert!(report(Diagnostic::warning("slow", "it waited")));
-            7
-        })
-        .await;
-        assert_eq!(value, 7);
-        assert_eq!(reported.0.len(), 1);
-        assert_eq!(reported.0[0].summary, "slow");
-        assert!(!report(Diagnostic::warning("nowhere", "dropped")));
-        let (_, none) = collecting(async {}).await;
-        assert!(none.is_empty());
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! Its modules are private. A provider sees only what it needs, re-exported
 //! here: the [`Provider`] and [`DataSource`] traits, schemas and typed models
-//! ([`tf_object!`](tf_object)), values, diagnostics, and [`serve`]. Two
+//! (`#[derive(TfObject)]`), values, diagnostics, and [`serve`]. Two
 //! namespaces serve tools rather than providers: [`docs`] (registry pages
 //! from a provider's schema) and [`wire`] (the protocol as Terraform speaks
 //! it, for test clients).
@@ -33,15 +33,16 @@ mod tls;
 mod transport;
 
 pub use cty::{Refinements, Type, Value};
-pub use diagnostics::{report, Diagnostic, Diagnostics, Severity};
+pub use diagnostics::{Diagnostic, Diagnostics, Severity};
 pub use model::{ConfigValue, TfObject, TfValue};
 pub use path::AttributePath;
-pub use provider::{ConfigureRequest, DataSource, DataSources, Provider};
+pub use provider::{ConfigureRequest, DataSource, DataSources, Provider, Read};
 pub use schema::{Attribute, AttributeKind, Mode, Nesting, Schema, StringRule, Validator};
 pub use server::{serve, serve_debug};
+/// Derives [`TfObject`] and [`TfValue`] from a struct: each field is one attribute.
+pub use tfcf_derive::TfObject;
 
-pub(crate) use model::tf_object;
-/// What [`tf_object!`](tf_object) expands to calls; not for direct use.
+/// What `#[derive(TfObject)]` expands to calls; not for direct use.
 pub(crate) use model::{doc_text, expect_object, field, kind_of};
 
 /// Registry-style documentation generated from a provider's schema, for the

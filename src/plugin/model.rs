@@ -1,10 +1,11 @@
 //! Typed models: one Rust definition gives both a schema and the conversion of
 //! values to and from it, so the two cannot disagree.
 //!
-//! A model is declared with [`tf_object!`](crate::plugin::tf_object): each field's Rust
-//! type fixes its Terraform type, its doc comment becomes the attribute's
-//! description, and the builder calls after `=>` set its mode, sensitivity and
-//! validators.
+//! A model is a struct with `#[derive(TfObject)]` (the `tfcf-derive` crate):
+//! each field's Rust type fixes its Terraform type, its doc comment becomes
+//! the attribute's description, and its `#[tf(...)]` keys set its mode,
+//! sensitivity, validators and normalisation; `#[tf(flatten)]` embeds a
+//! group of attributes several models share.
 
 use std::collections::BTreeMap;
 
@@ -41,6 +42,14 @@ pub trait TfObject: Sized {
 
     /// Reads the object from a known object value.
     fn from_attributes(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics>;
+
+    /// The object with each field's `#[tf(normalize = …)]` step applied, for
+    /// values that came from elsewhere than Terraform (an API answer); `at`
+    /// is where the object sits in the state, for errors. The first error
+    /// ends it.
+    fn normalized(self, _at: &AttributePath) -> Result<Self, Diagnostics> {
+        Ok(self)
+    }
 }
 
 /// The attribute kind implied by a Rust type: nested attributes for objects, a plain type otherwise.
@@ -275,7 +284,7 @@ impl<T: TfValue> TfValue for Vec<T> {
     }
 }
 
-/// Reads one attribute of an object value for a generated [`TfObject`] impl.
+/// Reads one attribute of an object value for a derived [`TfObject`] impl.
 pub(crate) fn field<T: TfValue>(
     object: &Value,
     name: &str,
@@ -301,107 +310,86 @@ pub(crate) fn expect_object(value: &Value, path: &AttributePath) -> Result<(), D
     }
 }
 
-/// Declares a struct as a Terraform object model.
-///
-/// ```ignore
-/// tf_object! {
-///     /// A thing.
-///     pub struct Thing {
-///         /// The thing's identifier.
-///         id: String => required().validate(some_rule()),
-///         /// When it was made.
-///         created_on: Option<String> => computed(),
-///     }
-/// }
-/// ```
-macro_rules! tf_object {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
-            $(
-                $(#[doc = $doc:literal])*
-                $field:ident : $ty:ty => $mode:ident ( ) $( . $method:ident ( $($arg:expr),* ) )*
-            ),* $(,)?
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plugin::schema::Mode;
+    use crate::plugin::TfObject;
+
+    /// A group embedded in [`Outer`]; its field names are those of the
+    /// derived code's own parameters and locals, which must not clash.
+    #[derive(Debug, Clone, Default, PartialEq, TfObject)]
+    #[tf(computed)]
+    struct Group {
+        /// Named like a parameter.
+        #[tf(normalize = shouted)]
+        value: Option<String>,
+        /// Named like a local.
+        diags: Option<bool>,
+    }
+
+    /// A model with an argument and an embedded group.
+    #[derive(Debug, Clone, PartialEq, TfObject)]
+    struct Outer {
+        /// The argument.
+        #[tf(required, sensitive)]
+        path: String,
+        #[tf(flatten)]
+        group: Group,
+    }
+
+    fn shouted(text: Option<String>, at: &AttributePath) -> Result<Option<String>, Diagnostic> {
+        match text {
+            Some(text) if text == "bad" => Err(Diagnostic::error("Bad", "not this").at(at.clone())),
+            other => Ok(other.map(|t| t.to_uppercase())),
         }
-    ) => {
-        $(#[$meta])*
-        $vis struct $name {
-            $(
-                $(#[doc = $doc])*
-                $vis $field: $ty,
-            )*
-        }
+    }
 
-        impl $crate::plugin::TfObject for $name {
-            fn attributes() -> Vec<$crate::plugin::Attribute> {
-                vec![$(
-                    $crate::plugin::Attribute::new(
-                        stringify!($field),
-                        $crate::plugin::kind_of::<$ty>(),
-                    )
-                    .describe($crate::plugin::doc_text(&[$($doc),*]))
-                    .$mode()
-                    $( .$method($($arg),*) )*
-                ),*]
-            }
+    #[test]
+    fn a_flattened_group_adds_its_attributes_in_place_and_round_trips() {
+        let attributes = Outer::attributes();
+        let shape: Vec<(&str, Mode, bool)> = attributes
+            .iter()
+            .map(|a| (a.name.as_str(), a.mode, a.sensitive))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                ("path", Mode::Required, true),
+                ("value", Mode::Computed, false),
+                ("diags", Mode::Computed, false)
+            ]
+        );
+        assert_eq!(attributes[1].description, "Named like a parameter.");
+        let outer = Outer {
+            path: "p".into(),
+            group: Group {
+                value: Some("v".into()),
+                diags: Some(true),
+            },
+        };
+        let value = outer.to_value();
+        assert_eq!(value.attribute("value"), Some(&Value::from("v")));
+        assert_eq!(
+            Outer::from_value(&value, &AttributePath::root()).expect("round trip"),
+            outer
+        );
+    }
 
-            fn to_attributes(&self) -> ::std::collections::BTreeMap<String, $crate::plugin::Value> {
-                let mut out = ::std::collections::BTreeMap::new();
-                $(
-                    out.insert(
-                        stringify!($field).to_string(),
-                        $crate::plugin::TfValue::to_value(&self.$field),
-                    );
-                )*
-                out
-            }
-
-            fn from_attributes(
-                value: &$crate::plugin::Value,
-                path: &$crate::plugin::AttributePath,
-            ) -> Result<Self, $crate::plugin::Diagnostics> {
-                $crate::plugin::expect_object(value, path)?;
-                let mut diags = $crate::plugin::Diagnostics::new();
-                $(
-                    let $field = $crate::plugin::field::<$ty>(value, stringify!($field), path, &mut diags);
-                )*
-                match ($($field,)*) {
-                    ($(Some($field),)*) if !diags.has_errors() => Ok(Self { $($field),* }),
-                    _ => Err(diags),
-                }
-            }
-        }
-
-        impl $crate::plugin::TfValue for $name {
-            fn tf_type() -> $crate::plugin::Type {
-                $crate::plugin::Type::object(
-                    <Self as $crate::plugin::TfObject>::attributes()
-                        .iter()
-                        .map(|a| (a.name.clone(), a.value_type())),
-                )
-            }
-
-            fn nested() -> Option<($crate::plugin::Nesting, Vec<$crate::plugin::Attribute>)> {
-                Some((
-                    $crate::plugin::Nesting::Single,
-                    <Self as $crate::plugin::TfObject>::attributes(),
-                ))
-            }
-
-            fn to_value(&self) -> $crate::plugin::Value {
-                $crate::plugin::Value::Object(
-                    <Self as $crate::plugin::TfObject>::to_attributes(self),
-                )
-            }
-
-            fn from_value(
-                value: &$crate::plugin::Value,
-                path: &$crate::plugin::AttributePath,
-            ) -> Result<Self, $crate::plugin::Diagnostics> {
-                <Self as $crate::plugin::TfObject>::from_attributes(value, path)
-            }
-        }
-    };
+    #[test]
+    fn normalisation_reaches_into_groups_and_stops_at_the_first_error() {
+        let outer = |value: &str| Outer {
+            path: "p".into(),
+            group: Group {
+                value: Some(value.into()),
+                diags: None,
+            },
+        };
+        let at = AttributePath::attribute("result").then_index(2);
+        let normalized = outer("quiet").normalized(&at).expect("valid");
+        assert_eq!(normalized.group.value.as_deref(), Some("QUIET"));
+        let err = outer("bad").normalized(&at).expect_err("invalid");
+        assert_eq!(err.0.len(), 1);
+        assert_eq!(err.0[0].attribute, Some(at.then_attribute("value")));
+    }
 }
-
-pub(crate) use tf_object;

@@ -61,8 +61,36 @@ pub trait DataSource<C>: Send + Sync + 'static {
         Diagnostics::new()
     }
 
-    /// Reads the data: takes the configured arguments and returns the whole model.
-    async fn read(&self, context: &C, config: Self::Model) -> Result<Self::Model, Diagnostics>;
+    /// Reads the data: takes the configured arguments and returns the whole
+    /// model with the warnings met on the way. The errors of a failed read
+    /// come with any warnings met before it failed.
+    async fn read(
+        &self,
+        context: &C,
+        config: Self::Model,
+    ) -> Result<Read<Self::Model>, Diagnostics>;
+}
+
+/// What a successful read returns: the state, and warnings for the user
+/// beside it (a read that waited long, a list that may be incomplete), as
+/// terraform-plugin-framework's read response carries diagnostics beside
+/// the state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<M> {
+    /// The whole model: the arguments as configured and what was read.
+    pub state: M,
+    /// Warnings only; an error fails the read instead.
+    pub warnings: Diagnostics,
+}
+
+impl<M> Read<M> {
+    /// A read that met nothing worth a warning.
+    pub fn new(state: M) -> Self {
+        Self {
+            state,
+            warnings: Diagnostics::new(),
+        }
+    }
 }
 
 /// A data source with its model erased, so data sources of different models share one registry.
@@ -74,8 +102,8 @@ pub trait ErasedDataSource<C>: Send + Sync {
     fn schema(&self) -> Schema;
     /// Extra validation of a configuration that may hold unknowns.
     fn validate(&self, config: &Value) -> Diagnostics;
-    /// Reads from a wholly known configuration value; returns the state value.
-    async fn read(&self, context: &C, config: &Value) -> Result<Value, Diagnostics>;
+    /// Reads from a wholly known configuration value; returns the state value and its warnings.
+    async fn read(&self, context: &C, config: &Value) -> Result<Read<Value>, Diagnostics>;
 }
 
 #[async_trait]
@@ -96,10 +124,13 @@ where
         DataSource::validate(self, config)
     }
 
-    async fn read(&self, context: &C, config: &Value) -> Result<Value, Diagnostics> {
+    async fn read(&self, context: &C, config: &Value) -> Result<Read<Value>, Diagnostics> {
         let model = D::Model::from_attributes(config, &AttributePath::root())?;
-        let state = DataSource::read(self, context, model).await?;
-        Ok(Value::Object(state.to_attributes()))
+        let read = DataSource::read(self, context, model).await?;
+        Ok(Read {
+            state: Value::Object(read.state.to_attributes()),
+            warnings: read.warnings,
+        })
     }
 }
 
@@ -116,7 +147,8 @@ impl<C: Send + Sync + 'static> DataSources<C> {
         }
     }
 
-    /// Adds a data source: the one line each new data source needs.
+    /// Adds a data source: the one line each new data source needs. Type
+    /// names are checked when the provider starts (see [`check_type_names`]).
     pub fn with(mut self, data_source: impl DataSource<C>) -> Self {
         self.entries.push(Box::new(data_source));
         self
@@ -131,5 +163,52 @@ impl<C: Send + Sync + 'static> DataSources<C> {
 impl<C: Send + Sync + 'static> Default for DataSources<C> {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Checks the type names a provider serves before it starts: each data
+/// source's name is the provider's type name, an underscore and more (what
+/// Terraform takes as the provider of a `data` block), and no two are the
+/// same (the second would silently hide the first).
+pub(crate) fn check_type_names<'a>(
+    provider: &str,
+    names: impl IntoIterator<Item = &'a str>,
+) -> Result<(), String> {
+    let prefix = format!("{provider}_");
+    let mut seen = std::collections::BTreeSet::new();
+    for name in names {
+        if name.len() <= prefix.len() || !name.starts_with(&prefix) {
+            return Err(format!(
+                "the data source type name {name:?} does not start with {prefix:?}, the provider's type name and an underscore; Terraform would look for it in another provider"
+            ));
+        }
+        if !seen.insert(name) {
+            return Err(format!(
+                "two data sources are registered under the type name {name:?}; give each its own"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_need_the_prefix_and_must_differ() {
+        assert!(check_type_names("example", ["example_a", "example_b"]).is_ok());
+        let twice = check_type_names("example", ["example_a", "example_a"]).unwrap_err();
+        assert!(
+            twice.contains("two data sources") && twice.contains("example_a"),
+            "{twice}"
+        );
+        for bad in ["other_a", "example", "example_", "exampleish_a"] {
+            let err = check_type_names("example", [bad]).unwrap_err();
+            assert!(
+                err.contains("does not start with \"example_\""),
+                "{bad}: {err}"
+            );
+        }
     }
 }

@@ -174,11 +174,6 @@ impl Attribute {
         }
     }
 
-    /// True when the configuration may set this attribute.
-    pub fn is_settable(&self) -> bool {
-        self.mode != Mode::Computed
-    }
-
     fn check(&self, value: &Value, path: &AttributePath, diags: &mut Diagnostics) {
         if self.mode == Mode::Required && value.is_null() {
             diags.push(missing_required(path));

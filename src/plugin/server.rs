@@ -136,9 +136,9 @@ async fn run<P: Provider>(provider: P, launch: Launch) -> Result<(), String> {
         _ => None,
     };
 
+    let service = Arc::new(ProviderService::new(provider)?);
     let (listener, endpoint) = listen::bind().await?;
 
-    let service = Arc::new(ProviderService::new(provider));
     let router = router(
         protocol,
         Arc::clone(&service),

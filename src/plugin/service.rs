@@ -1,6 +1,7 @@
 //! The version-neutral core of the server: decodes values against schemas,
-//! runs validation, configuration and reads, and turns every failure (and any
-//! panic) into diagnostics. Protocol adapters call into this.
+//! runs validation, configuration and reads, and turns every failure into
+//! diagnostics. Protocol adapters call into this (and guard every call
+//! against panics: see `adapter.rs`).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -11,9 +12,8 @@ use tokio_util::sync::CancellationToken;
 use crate::plugin::codec::{json, msgpack};
 use crate::plugin::cty::Type;
 use crate::plugin::cty::Value;
-use crate::plugin::diagnostics::{self, Diagnostic, Diagnostics};
-use crate::plugin::panics;
-use crate::plugin::provider::{ConfigureRequest, ErasedDataSource, Provider};
+use crate::plugin::diagnostics::{Diagnostic, Diagnostics};
+use crate::plugin::provider::{check_type_names, ConfigureRequest, ErasedDataSource, Provider};
 use crate::plugin::schema::Schema;
 
 /// A DynamicValue as it arrives: msgpack, JSON, or neither.
@@ -77,13 +77,18 @@ pub struct ProviderService<P: Provider> {
 }
 
 impl<P: Provider> ProviderService<P> {
-    /// Builds the service and every schema once, for the life of the process.
-    pub fn new(provider: P) -> Self {
+    /// Builds the service and every schema once, for the life of the
+    /// process; refuses a provider whose data source type names lack its
+    /// prefix or repeat (see [`check_type_names`]).
+    pub fn new(provider: P) -> Result<Self, String> {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.value_type();
-        let data_sources = provider
-            .data_sources()
-            .into_entries()
+        let entries = provider.data_sources().into_entries();
+        check_type_names(
+            provider.type_name(),
+            entries.iter().map(|entry| entry.type_name()),
+        )?;
+        let data_sources = entries
             .into_iter()
             .map(|data_source| {
                 let schema = data_source.schema();
@@ -98,14 +103,14 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
-        Self {
+        Ok(Self {
             provider,
             provider_schema,
             provider_type,
             data_sources,
             context: RwLock::new(None),
             stop: Mutex::new(CancellationToken::new()),
-        }
+        })
     }
 
     /// The provider's type name.
@@ -188,7 +193,7 @@ impl<P: Provider> ProviderService<P> {
         diags
     }
 
-    /// Reads a data source. Cancelled by [`stop`](Self::stop); a panic becomes a diagnostic.
+    /// Reads a data source. Cancelled by [`stop`](Self::stop).
     pub async fn read_data_source(&self, type_name: &str, config: DynamicInput<'_>) -> ReadOutcome {
         let started = Instant::now();
         let entry = match self.entry(type_name) {
@@ -220,40 +225,40 @@ impl<P: Provider> ProviderService<P> {
         };
         let cancel = self.cancellation();
         let read = async {
-            let state = entry.data_source.read(&context, &value).await?;
-            msgpack::encode(&state, &entry.value_type).map_err(|e| {
-                Diagnostics::from(Diagnostic::error(
-                    "Provider produced an invalid state",
-                    format!("The provider could not encode the state of {type_name}: {e}. This is a bug in the provider; please report it."),
-                ))
-            })
+            let read = entry.data_source.read(&context, &value).await?;
+            match msgpack::encode(&read.state, &entry.value_type) {
+                Ok(state) => Ok((state, read.warnings)),
+                Err(e) => {
+                    let mut diags = read.warnings;
+                    diags.push(Diagnostic::error(
+                        "Provider produced an invalid state",
+                        format!("The provider could not encode the state of {type_name}: {e}. This is a bug in the provider; please report it."),
+                    ));
+                    Err(diags)
+                }
+            }
         };
-        let read = diagnostics::collecting(panics::catch(read));
-        let (result, reported) = tokio::select! {
-            (caught, reported) = read => (caught.unwrap_or_else(|message| Err(Diagnostic::error(
-                "Provider bug while reading",
-                format!(
-                    "The provider failed unexpectedly while reading {type_name} ({message}). The Terraform run can continue, but this is a bug; please report it with the provider's log (TF_LOG_PROVIDER=debug)."
-                ),
-            )
-            .into())), reported),
-            () = cancel.cancelled() => (Err(Diagnostic::error(
+        let result = tokio::select! {
+            result = read => result,
+            () = cancel.cancelled() => Err(Diagnostic::error(
                 "Read cancelled",
                 format!("Reading {type_name} was cancelled because Terraform asked the provider to stop (for example after Ctrl-C). Run the command again to read it."),
             )
-            .into()), Diagnostics::new()),
+            .into()),
         };
-        diags.extend(reported);
         tracing::debug!(
             succeeded = result.is_ok(),
             duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             "Read data source"
         );
         match result {
-            Ok(state) => ReadOutcome {
-                state: Some(state),
-                diagnostics: diags,
-            },
+            Ok((state, warnings)) => {
+                diags.extend(warnings);
+                ReadOutcome {
+                    state: Some(state),
+                    diagnostics: diags,
+                }
+            }
             Err(more) => {
                 diags.extend(more);
                 outcome(diags)
@@ -308,45 +313,70 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::plugin::model::TfObject;
-    use crate::plugin::provider::{DataSource, DataSources};
-    use crate::plugin::tf_object;
+    use crate::plugin::provider::{DataSource, DataSources, Read};
+    use crate::plugin::TfObject;
 
-    tf_object! {
-        /// What the test data source reads.
-        pub(super) struct Probe {
-            /// `panic`, `sleep`, or a text to echo.
-            mode: String => required(),
-            /// The echoed text.
-            result: Option<String> => computed(),
-        }
+    /// What the test data source reads.
+    #[derive(Debug, Clone, PartialEq, TfObject)]
+    struct Probe {
+        /// `warn`, `sleep`, or a text to echo.
+        #[tf(required)]
+        mode: String,
+        /// The echoed text.
+        #[tf(computed)]
+        result: Option<String>,
     }
 
     struct ProbeDataSource;
+
+    /// Registered under a name outside the provider's prefix.
+    struct Stray;
+
+    #[async_trait]
+    impl DataSource<()> for Stray {
+        type Model = Probe;
+
+        const TYPE_NAME: &'static str = "other_probe";
+        const DESCRIPTION: &'static str = "Belongs to no provider here.";
+
+        async fn read(&self, _context: &(), config: Probe) -> Result<Read<Probe>, Diagnostics> {
+            Ok(Read::new(config))
+        }
+    }
 
     #[async_trait]
     impl DataSource<()> for ProbeDataSource {
         type Model = Probe;
 
         const TYPE_NAME: &'static str = "test_probe";
-        const DESCRIPTION: &'static str = "Panics, sleeps or echoes, as told.";
+        const DESCRIPTION: &'static str = "Warns, sleeps or echoes, as told.";
 
-        async fn read(&self, _context: &(), config: Probe) -> Result<Probe, Diagnostics> {
+        async fn read(&self, _context: &(), config: Probe) -> Result<Read<Probe>, Diagnostics> {
             match config.mode.as_str() {
-                "panic" => panic!("the probe exploded"),
+                "warn" => Ok(Read {
+                    state: config,
+                    warnings: Diagnostic::warning("Slow read", "It waited.").into(),
+                }),
                 "sleep" => {
                     tokio::time::sleep(Duration::from_secs(30)).await;
-                    Ok(config)
+                    Ok(Read::new(config))
                 }
-                text => Ok(Probe {
+                text => Ok(Read::new(Probe {
                     result: Some(text.to_string()),
                     mode: config.mode.clone(),
-                }),
+                })),
             }
         }
     }
 
-    struct TestProvider;
+    /// A provider for tests; `registered` lists the data sources it serves.
+    struct TestProvider {
+        registered: fn() -> DataSources<()>,
+    }
+
+    const TEST_PROVIDER: TestProvider = TestProvider {
+        registered: || DataSources::new().with(ProbeDataSource),
+    };
 
     #[async_trait]
     impl Provider for TestProvider {
@@ -361,7 +391,7 @@ mod tests {
         }
 
         fn data_sources(&self) -> DataSources<()> {
-            DataSources::new().with(ProbeDataSource)
+            (self.registered)()
         }
 
         async fn configure(&self, _request: ConfigureRequest) -> Result<(), Diagnostics> {
@@ -370,7 +400,7 @@ mod tests {
     }
 
     async fn configured() -> Arc<ProviderService<TestProvider>> {
-        let service = Arc::new(ProviderService::new(TestProvider));
+        let service = Arc::new(ProviderService::new(TEST_PROVIDER).expect("valid names"));
         let diags = service
             .configure("1.11.4".to_string(), DynamicInput::default())
             .await;
@@ -405,23 +435,38 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_panicking_read_becomes_an_error_diagnostic_and_the_service_keeps_serving() {
+    async fn warnings_travel_beside_the_state() {
         let service = configured().await;
-        let panicked = read(&service, "panic").await;
-        assert!(panicked.state.is_none());
-        let diag = &panicked.diagnostics.0[0];
-        assert!(diag.is_error());
-        assert_eq!(diag.summary, "Provider bug while reading");
-        assert!(
-            diag.detail.contains("the probe exploded"),
-            "{}",
-            diag.detail
-        );
-        assert!(diag.detail.contains("test_probe"), "{}", diag.detail);
-
+        let warned = read(&service, "warn").await;
+        assert!(warned.state.is_some());
+        assert_eq!(warned.diagnostics.0.len(), 1);
+        assert_eq!(warned.diagnostics.0[0].summary, "Slow read");
+        assert!(!warned.diagnostics.has_errors());
         let echoed = read(&service, "hello").await;
         assert!(echoed.diagnostics.is_empty(), "{:?}", echoed.diagnostics);
-        assert!(echoed.state.is_some());
+    }
+
+    #[test]
+    fn duplicate_or_unprefixed_type_names_stop_the_service_being_built() {
+        let twice = TestProvider {
+            registered: || {
+                DataSources::new()
+                    .with(ProbeDataSource)
+                    .with(ProbeDataSource)
+            },
+        };
+        let err = ProviderService::new(twice).err().expect("a duplicate name");
+        assert!(err.contains("\"test_probe\""), "{err}");
+        let stray = TestProvider {
+            registered: || DataSources::new().with(ProbeDataSource).with(Stray),
+        };
+        let err = ProviderService::new(stray)
+            .err()
+            .expect("an unprefixed name");
+        assert!(
+            err.contains("\"other_probe\"") && err.contains("\"test_\""),
+            "{err}"
+        );
     }
 
     #[tokio::test]
