@@ -5,27 +5,22 @@
 use std::time::Duration;
 
 use crate::cloudflare::base_url;
-use crate::cloudflare::credentials::{self, Credentials, Origin};
-use crate::cloudflare::env::{unreadable_error, Env};
+use crate::cloudflare::credentials::{self, Credentials, Origin, Supplied};
+use crate::cloudflare::credentials::{API_KEY, API_TOKEN, API_USER_SERVICE_KEY, EMAIL};
+use crate::cloudflare::env::{unreadable_error, Env, Setting};
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::proxy::{self, Proxy};
-use crate::cloudflare::secret::Secret;
 use crate::plugin::AttributePath;
+use crate::plugin::StringRule;
 use crate::plugin::Value;
 use crate::plugin::{ConfigValue, TfObject};
 use crate::plugin::{Diagnostic, Diagnostics};
-use crate::plugin::{Schema, StringRule};
 
 pub use crate::cloudflare::base_url::DEFAULT_BASE_URL;
+pub use crate::cloudflare::credentials::{
+    ENV_API_KEY, ENV_API_TOKEN, ENV_API_USER_SERVICE_KEY, ENV_EMAIL,
+};
 
-/// Environment variable for `api_token`.
-pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
-/// Environment variable for `api_key`.
-pub const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
-/// Environment variable for `email`.
-pub const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
-/// Environment variable for `api_user_service_key`.
-pub const ENV_API_USER_SERVICE_KEY: &str = "CLOUDFLARE_API_USER_SERVICE_KEY";
 /// Environment variable for `base_url`.
 pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
 /// Environment variable for `user_agent_operator_suffix`.
@@ -106,31 +101,6 @@ fn rate_limit_range() -> NumberRange {
     NumberRange::any("Invalid rate_limit", 0.0, 1000.0).or_zero_from(MIN_RATE_LIMIT)
 }
 
-/// A provider argument with the environment variable that stands in for it.
-#[derive(Debug, Clone, Copy)]
-struct Setting {
-    attribute: &'static str,
-    variable: &'static str,
-}
-
-impl Setting {
-    const fn new(attribute: &'static str, variable: &'static str) -> Self {
-        Self {
-            attribute,
-            variable,
-        }
-    }
-
-    fn path(self) -> AttributePath {
-        AttributePath::attribute(self.attribute)
-    }
-}
-
-const API_TOKEN: Setting = Setting::new("api_token", ENV_API_TOKEN);
-const API_KEY: Setting = Setting::new("api_key", ENV_API_KEY);
-const API_USER_SERVICE_KEY: Setting =
-    Setting::new("api_user_service_key", ENV_API_USER_SERVICE_KEY);
-const EMAIL: Setting = Setting::new("email", ENV_EMAIL);
 const BASE_URL: Setting = Setting::new("base_url", ENV_BASE_URL);
 const USER_AGENT_OPERATOR_SUFFIX: Setting =
     Setting::new("user_agent_operator_suffix", ENV_USER_AGENT_OPERATOR_SUFFIX);
@@ -369,144 +339,14 @@ impl Settings {
     }
 }
 
-/// A credential value with where it came from.
-struct Supplied {
-    value: String,
-    origin: Origin,
-    setting: Setting,
-}
-
-impl Supplied {
-    /// The argument's value, else its variable's, else `None`.
-    fn pick(argument: &ConfigValue<String>, env: &dyn Env, setting: Setting) -> Option<Self> {
-        Self::argument(argument, setting).or_else(|| Self::from_env(env, setting))
+/// The credential arguments of the block.
+fn arguments(config: &ProviderConfig) -> credentials::Arguments<'_> {
+    credentials::Arguments {
+        api_token: &config.api_token,
+        api_key: &config.api_key,
+        api_user_service_key: &config.api_user_service_key,
+        email: &config.email,
     }
-
-    fn argument(argument: &ConfigValue<String>, setting: Setting) -> Option<Self> {
-        argument.known().map(|value| Self {
-            value: value.clone(),
-            origin: Origin::Argument(setting.attribute),
-            setting,
-        })
-    }
-
-    fn from_env(env: &dyn Env, setting: Setting) -> Option<Self> {
-        env.get(setting.variable).map(|value| Self {
-            value,
-            origin: Origin::Environment(setting.variable),
-            setting,
-        })
-    }
-
-    /// Checks a value from the environment by the credential rules (argument
-    /// values are checked by their validators); problems go to `diags`.
-    fn check_environment(&self, diags: &mut Diagnostics) {
-        if let Origin::Environment(_) = self.origin {
-            let (summary, checked) = if self.setting.attribute == EMAIL.attribute {
-                (
-                    "Invalid email",
-                    credentials::check_email(&self.value, self.origin),
-                )
-            } else {
-                (
-                    "Invalid credential",
-                    credentials::check(&self.value, self.origin),
-                )
-            };
-            if let Err(detail) = checked {
-                diags.push(Diagnostic::error(summary, detail).at(self.setting.path()));
-            }
-        }
-    }
-}
-
-/// The credentials in effect, with every problem found in `diags`: the block's
-/// credential if it sets any, the environment's otherwise; at most one mode;
-/// an email with an API key; every value by the rules of [`credentials::check`].
-fn credentials(
-    config: &ProviderConfig,
-    env: &dyn Env,
-    diags: &mut Diagnostics,
-) -> Option<Credentials> {
-    let arguments = [
-        (&config.api_token, API_TOKEN),
-        (&config.api_key, API_KEY),
-        (&config.api_user_service_key, API_USER_SERVICE_KEY),
-    ];
-    let in_config = arguments
-        .iter()
-        .any(|(argument, _)| argument.known().is_some());
-    let [token, key, service_key] = arguments.map(|(argument, setting)| {
-        if in_config {
-            Supplied::argument(argument, setting)
-        } else {
-            Supplied::from_env(env, setting)
-        }
-    });
-    let set: Vec<&Supplied> = [&token, &key, &service_key].into_iter().flatten().collect();
-    if let [first, others @ ..] = set.as_slice() {
-        for other in others {
-            let diag = Diagnostic::error(
-                "Conflicting credentials",
-                format!(
-                    "Both {} and {} are set. Set only one of api_token, api_key (with email) or api_user_service_key; the SSO connector endpoints accept an API token only.",
-                    first.origin.name(),
-                    other.origin.name()
-                ),
-            );
-            diags.push(match other.origin {
-                Origin::Argument(_) => diag.at(other.setting.path()),
-                Origin::Environment(_) => diag,
-            });
-        }
-    }
-    for supplied in &set {
-        supplied.check_environment(diags);
-    }
-    if diags.has_errors() {
-        return None;
-    }
-    let email = Supplied::pick(&config.email, env, EMAIL);
-    if let Some(token) = token {
-        if let Some(Supplied {
-            origin: Origin::Argument(_),
-            ..
-        }) = email
-        {
-            diags.push(
-                Diagnostic::warning(
-                    "email is ignored with api_token",
-                    "email is only used with api_key. Remove it to avoid confusion.",
-                )
-                .at(EMAIL.path()),
-            );
-        }
-        return Some(Credentials::Token(Secret::new(token.value)));
-    }
-    if let Some(key) = key {
-        let Some(email) = email else {
-            diags.push(
-                Diagnostic::error(
-                    "Missing email for api_key",
-                    format!("An API key must be used together with the account email: set email in the provider block or the {ENV_EMAIL} environment variable. Better, use an API token (api_token or {ENV_API_TOKEN})."),
-                )
-                .at(EMAIL.path()),
-            );
-            return None;
-        };
-        email.check_environment(diags);
-        if diags.has_errors() {
-            return None;
-        }
-        return Some(Credentials::KeyAndEmail {
-            key: Secret::new(key.value),
-            email: email.value,
-        });
-    }
-    if let Some(service_key) = service_key {
-        return Some(Credentials::UserServiceKey(Secret::new(service_key.value)));
-    }
-    Some(Credentials::Missing)
 }
 
 /// The User-Agent suffix in effect (argument, else variable), checked.
@@ -564,7 +404,7 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
     .iter()
     .all(|argument| !argument.is_unknown());
     if credentials_known {
-        credentials(&config, env, &mut diags);
+        credentials::choose(&arguments(&config), env, &mut diags);
     }
     if config.user_agent_operator_suffix.is_null() {
         if let Err(diag) = suffix(&config, env) {
@@ -598,8 +438,10 @@ pub fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
 ///
 /// Configuration wins over environment: if the block sets any credential, the
 /// credential environment variables are ignored; otherwise they are used, and
-/// more than one credential mode in the environment is an error. Every rule of
-/// validation applies again, so no request is built from a value that skipped it.
+/// more than one credential mode in the environment is an error. It takes a
+/// configuration that passed validation (the schema's validators and
+/// [`validate`]), which the plugin layer runs just before configuring; it
+/// checks what validation lets through because it may still be unknown.
 pub fn resolve(
     config: &Value,
     env: &dyn Env,
@@ -622,13 +464,11 @@ pub fn resolve(
             );
         }
     }
-    diags.extend(unreadable_variables(env));
     if diags.has_errors() {
         return Err(diags);
     }
-    diags.extend(Schema::new("", ProviderConfig::attributes()).validate(config));
     let config = typed(config)?;
-    let credentials = credentials(&config, env, &mut diags);
+    let credentials = credentials::choose(&arguments(&config), env, &mut diags);
     let suffix = suffix(&config, env)
         .map_err(|diag| diags.push(diag))
         .ok()
@@ -682,6 +522,8 @@ mod tests {
 
     use super::*;
     use crate::cloudflare::env::MapEnv;
+    use crate::cloudflare::secret::Secret;
+    use crate::plugin::Schema;
     use crate::plugin::TfObject;
 
     fn env(pairs: &[(&'static str, &'static str)]) -> MapEnv {
@@ -1028,10 +870,8 @@ mod tests {
             Some(AttributePath::attribute("api_token"))
         );
         assert!(diags.0[0].detail.contains(ENV_API_TOKEN));
-        assert!(resolve(&config(&[]), &token, "1", "1").is_err());
         let proxy = env(&[(ENV_API_TOKEN, "t0k3n")]).with_unreadable("HTTPS_PROXY");
         assert!(validate(&config(&[]), &proxy).has_errors());
-        assert!(resolve(&config(&[]), &proxy, "1", "1").is_err());
     }
 
     #[test]

@@ -1,10 +1,42 @@
-//! The credentials requests authenticate with, and the one set of rules every
-//! credential value passes, whether it came from an argument or from an
+//! The credentials requests authenticate with: which one is in effect
+//! ([`choose`]: the block's over the environment's, one mode at most, an
+//! email with an API key), and the one set of rules every credential value
+//! passes, whether it came from an argument or from an
 //! environment variable: checked at plan time, so no request is ever built
 //! with a header that cannot be sent, and worded for the place the user must
 //! fix.
 
+use crate::cloudflare::env::{Env, Setting};
 use crate::cloudflare::secret::Secret;
+use crate::plugin::ConfigValue;
+use crate::plugin::{Diagnostic, Diagnostics};
+
+/// Environment variable for `api_token`.
+pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+/// Environment variable for `api_key`.
+pub const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
+/// Environment variable for `email`.
+pub const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
+/// Environment variable for `api_user_service_key`.
+pub const ENV_API_USER_SERVICE_KEY: &str = "CLOUDFLARE_API_USER_SERVICE_KEY";
+
+pub(crate) const API_TOKEN: Setting = Setting::new("api_token", ENV_API_TOKEN);
+pub(crate) const API_KEY: Setting = Setting::new("api_key", ENV_API_KEY);
+pub(crate) const API_USER_SERVICE_KEY: Setting =
+    Setting::new("api_user_service_key", ENV_API_USER_SERVICE_KEY);
+pub(crate) const EMAIL: Setting = Setting::new("email", ENV_EMAIL);
+
+/// The credential arguments of the provider block, as configured.
+pub(crate) struct Arguments<'a> {
+    /// `api_token`.
+    pub(crate) api_token: &'a ConfigValue<String>,
+    /// `api_key`.
+    pub(crate) api_key: &'a ConfigValue<String>,
+    /// `api_user_service_key`.
+    pub(crate) api_user_service_key: &'a ConfigValue<String>,
+    /// `email`.
+    pub(crate) email: &'a ConfigValue<String>,
+}
 
 /// How requests authenticate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +172,146 @@ pub fn check_email(value: &str, origin: Origin) -> Result<(), String> {
             "{name} is not an email address (name@domain): it must be the email of the Cloudflare user the API key belongs to."
         ))
     }
+}
+
+/// A setting's value with where it came from.
+pub(crate) struct Supplied {
+    /// The value.
+    pub(crate) value: String,
+    /// Where it came from.
+    pub(crate) origin: Origin,
+    setting: Setting,
+}
+
+impl Supplied {
+    /// The argument's value, else its variable's, else `None`.
+    pub(crate) fn pick(
+        argument: &ConfigValue<String>,
+        env: &dyn Env,
+        setting: Setting,
+    ) -> Option<Self> {
+        Self::argument(argument, setting).or_else(|| Self::from_env(env, setting))
+    }
+
+    fn argument(argument: &ConfigValue<String>, setting: Setting) -> Option<Self> {
+        argument.known().map(|value| Self {
+            value: value.clone(),
+            origin: Origin::Argument(setting.attribute),
+            setting,
+        })
+    }
+
+    fn from_env(env: &dyn Env, setting: Setting) -> Option<Self> {
+        env.get(setting.variable).map(|value| Self {
+            value,
+            origin: Origin::Environment(setting.variable),
+            setting,
+        })
+    }
+
+    /// Checks a value from the environment by the credential rules (argument
+    /// values are checked by their validators); problems go to `diags`.
+    fn check_environment(&self, diags: &mut Diagnostics) {
+        if let Origin::Environment(_) = self.origin {
+            let (summary, checked) = if self.setting.attribute == EMAIL.attribute {
+                ("Invalid email", check_email(&self.value, self.origin))
+            } else {
+                ("Invalid credential", check(&self.value, self.origin))
+            };
+            if let Err(detail) = checked {
+                diags.push(Diagnostic::error(summary, detail).at(self.setting.path()));
+            }
+        }
+    }
+}
+
+/// The credentials in effect, with every problem found in `diags`: the block's
+/// credential if it sets any, the environment's otherwise; at most one mode;
+/// an email with an API key; every value by the rules of [`check`].
+pub(crate) fn choose(
+    config: &Arguments<'_>,
+    env: &dyn Env,
+    diags: &mut Diagnostics,
+) -> Option<Credentials> {
+    let arguments = [
+        (&config.api_token, API_TOKEN),
+        (&config.api_key, API_KEY),
+        (&config.api_user_service_key, API_USER_SERVICE_KEY),
+    ];
+    let in_config = arguments
+        .iter()
+        .any(|(argument, _)| argument.known().is_some());
+    let [token, key, service_key] = arguments.map(|(argument, setting)| {
+        if in_config {
+            Supplied::argument(argument, setting)
+        } else {
+            Supplied::from_env(env, setting)
+        }
+    });
+    let set: Vec<&Supplied> = [&token, &key, &service_key].into_iter().flatten().collect();
+    if let [first, others @ ..] = set.as_slice() {
+        for other in others {
+            let diag = Diagnostic::error(
+                "Conflicting credentials",
+                format!(
+                    "Both {} and {} are set. Set only one of api_token, api_key (with email) or api_user_service_key; the SSO connector endpoints accept an API token only.",
+                    first.origin.name(),
+                    other.origin.name()
+                ),
+            );
+            diags.push(match other.origin {
+                Origin::Argument(_) => diag.at(other.setting.path()),
+                Origin::Environment(_) => diag,
+            });
+        }
+    }
+    for supplied in &set {
+        supplied.check_environment(diags);
+    }
+    if diags.has_errors() {
+        return None;
+    }
+    let email = Supplied::pick(config.email, env, EMAIL);
+    if let Some(token) = token {
+        if let Some(Supplied {
+            origin: Origin::Argument(_),
+            ..
+        }) = email
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "email is ignored with api_token",
+                    "email is only used with api_key. Remove it to avoid confusion.",
+                )
+                .at(EMAIL.path()),
+            );
+        }
+        return Some(Credentials::Token(Secret::new(token.value)));
+    }
+    if let Some(key) = key {
+        let Some(email) = email else {
+            diags.push(
+                Diagnostic::error(
+                    "Missing email for api_key",
+                    format!("An API key must be used together with the account email: set email in the provider block or the {ENV_EMAIL} environment variable. Better, use an API token (api_token or {ENV_API_TOKEN})."),
+                )
+                .at(EMAIL.path()),
+            );
+            return None;
+        };
+        email.check_environment(diags);
+        if diags.has_errors() {
+            return None;
+        }
+        return Some(Credentials::KeyAndEmail {
+            key: Secret::new(key.value),
+            email: email.value,
+        });
+    }
+    if let Some(service_key) = service_key {
+        return Some(Credentials::UserServiceKey(Secret::new(service_key.value)));
+    }
+    Some(Credentials::Missing)
 }
 
 #[cfg(test)]

@@ -1,6 +1,8 @@
 //! The environment variables the provider reads, behind a seam so tests
 //! need not touch the process environment.
 
+use crate::plugin::AttributePath;
+
 /// Reads environment variables; a seam so tests need not touch the process environment.
 pub trait Env {
     /// The variable's value when set, non-empty and readable.
@@ -24,6 +26,30 @@ impl Env for ProcessEnv {
 
     fn unreadable(&self, name: &str) -> bool {
         matches!(std::env::var(name), Err(std::env::VarError::NotUnicode(_)))
+    }
+}
+
+/// A provider argument with the environment variable that stands in for it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Setting {
+    /// The argument's name.
+    pub(crate) attribute: &'static str,
+    /// The variable's name.
+    pub(crate) variable: &'static str,
+}
+
+impl Setting {
+    /// The argument `attribute`, standing in for by `variable`.
+    pub(crate) const fn new(attribute: &'static str, variable: &'static str) -> Self {
+        Self {
+            attribute,
+            variable,
+        }
+    }
+
+    /// The argument's place in the provider block.
+    pub(crate) fn path(self) -> AttributePath {
+        AttributePath::attribute(self.attribute)
     }
 }
 
