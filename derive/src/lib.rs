@@ -6,7 +6,10 @@
 //! an optional normalisation step for values that arrive from elsewhere
 //! (an API answer, say). `#[tf(flatten)]` embeds another model's attributes
 //! in this one, so a group of attributes shared by several models is written
-//! once.
+//! once, with its checks: `#[tf(check = FN)]` on a struct names a check of
+//! a whole configuration (`fn(&Value) -> Diagnostics`, for rules that
+//! involve more than one attribute or the environment), which every model
+//! embedding it runs too.
 //!
 //! ```ignore
 //! /// What every widget has.
@@ -81,6 +84,7 @@ struct Keys {
     validators: Vec<Expr>,
     deprecated: Option<LitStr>,
     normalize: Option<Path>,
+    check: Option<Path>,
 }
 
 impl Keys {
@@ -105,9 +109,11 @@ impl Keys {
                     keys.deprecated = Some(meta.value()?.parse()?);
                 } else if key.is_ident("normalize") {
                     keys.normalize = Some(meta.value()?.parse()?);
+                } else if key.is_ident("check") {
+                    keys.check = Some(meta.value()?.parse()?);
                 } else {
                     return Err(meta.error(
-                        "unknown tf key: expected required, optional, computed, sensitive, flatten, validate = EXPR, deprecated = \"TEXT\" or normalize = PATH",
+                        "unknown tf key: expected required, optional, computed, sensitive, flatten, validate = EXPR, deprecated = \"TEXT\", normalize = PATH or (on the struct) check = PATH",
                     ));
                 }
                 Ok(())
@@ -238,6 +244,26 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
     });
     let idents: Vec<&Ident> = fields.iter().map(|f| f.ident).collect();
     let normalize_steps: Vec<Tokens> = fields.iter().filter_map(|f| normalize(f, &m)).collect();
+    let checks: Vec<Tokens> = container
+        .check
+        .iter()
+        .map(|check| quote! { diags.extend(#check(config)); })
+        .chain(fields.iter().filter(|f| f.keys.flatten).map(|f| {
+            let ty = f.ty;
+            quote! { diags.extend(<#ty as #m::TfObject>::check(config)); }
+        }))
+        .collect();
+    let check = if checks.is_empty() {
+        quote!()
+    } else {
+        quote! {
+            fn check(config: &#m::Value) -> #m::Diagnostics {
+                let mut diags = #m::Diagnostics::new();
+                #(#checks)*
+                diags
+            }
+        }
+    };
     let normalized = if normalize_steps.is_empty() {
         quote!()
     } else {
@@ -277,6 +303,8 @@ fn expand(input: &DeriveInput) -> syn::Result<Tokens> {
             }
 
             #normalized
+
+            #check
         }
 
         impl #m::TfValue for #name {

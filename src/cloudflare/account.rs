@@ -3,7 +3,7 @@
 //! `CLOUDFLARE_ACCOUNT_ID` environment variable. With neither, validation
 //! fails at plan time, at the attribute, before any request.
 
-use crate::cloudflare::env::{unreadable_error, Env};
+use crate::cloudflare::env::{unreadable_error, Env, ProcessEnv};
 use crate::cloudflare::ids::{check_id, cloudflare_id};
 use crate::plugin::AttributePath;
 use crate::plugin::TfObject;
@@ -14,8 +14,9 @@ use crate::plugin::{Diagnostic, Diagnostics};
 pub(crate) const ENV_ACCOUNT_ID: &str = "CLOUDFLARE_ACCOUNT_ID";
 
 /// The argument every data source of an account has, embedded in their
-/// models with `#[tf(flatten)]`.
+/// models with `#[tf(flatten)]`, with its check of the environment.
 #[derive(Debug, Clone, Default, PartialEq, TfObject)]
+#[tf(check = validate_in_process)]
 pub struct Account {
     /// Account identifier tag. Optional, as in the official provider: when unset, the `CLOUDFLARE_ACCOUNT_ID` environment variable gives the account, and the attribute holds the id read.
     #[tf(optional, computed, validate = cloudflare_id())]
@@ -23,6 +24,11 @@ pub struct Account {
 }
 
 impl Account {
+    /// The account to read, by the argument or the process environment.
+    pub(crate) fn id(self) -> Result<String, Diagnostic> {
+        resolve(self.account_id, &ProcessEnv)
+    }
+
     /// The state of the argument after a read of `account_id`.
     pub(crate) fn read(account_id: String) -> Self {
         Self {
@@ -34,10 +40,15 @@ impl Account {
 /// The attribute, for checks of a configuration not decoded yet.
 const ATTRIBUTE: &str = "account_id";
 
+/// [`validate`] against the process environment.
+fn validate_in_process(config: &Value) -> Diagnostics {
+    validate(config, &ProcessEnv)
+}
+
 /// Checks that a configuration which may hold unknowns names an account:
 /// an unset `account_id` needs a valid `CLOUDFLARE_ACCOUNT_ID`. (A set one
 /// is checked by its attribute's validator.)
-pub(crate) fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
+fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
     match config.attribute(ATTRIBUTE) {
         Some(value) if value.is_null() => match from_env(env) {
             Ok(_) => Diagnostics::new(),
@@ -48,7 +59,7 @@ pub(crate) fn validate(config: &Value, env: &dyn Env) -> Diagnostics {
 }
 
 /// The account to read: the argument when set, else the environment's.
-pub(crate) fn resolve(argument: Option<String>, env: &dyn Env) -> Result<String, Diagnostic> {
+fn resolve(argument: Option<String>, env: &dyn Env) -> Result<String, Diagnostic> {
     match argument {
         Some(account_id) => Ok(account_id),
         None => from_env(env),

@@ -24,7 +24,7 @@ use crate::cloudflare::envelope::{self, ResultInfo, ShownBody};
 pub use crate::cloudflare::failure::RequestContext;
 use crate::cloudflare::failure::{self, Origin};
 use crate::cloudflare::memory::{BodyHold, MemoryBudget, MAX_PROCESS_BYTES};
-pub(crate) use crate::cloudflare::reading::Reading;
+pub use crate::cloudflare::reading::Reading;
 use crate::cloudflare::retry;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text::{self, OTHER_CHARS};

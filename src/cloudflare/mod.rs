@@ -13,6 +13,7 @@ mod cache;
 pub mod client;
 pub mod config;
 pub mod credentials;
+pub mod data_source;
 pub mod env;
 pub mod envelope;
 mod failure;

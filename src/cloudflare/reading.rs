@@ -9,7 +9,7 @@ use crate::plugin::{Diagnostic, Diagnostics};
 
 /// What one read has gathered so far; made by `ApiClient::reading`.
 #[derive(Debug)]
-pub(crate) struct Reading {
+pub struct Reading {
     memory: ReadMemory,
     warnings: Diagnostics,
 }

@@ -8,17 +8,15 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 
-use crate::cloudflare::account::{self, Account};
+use crate::cloudflare::account::Account;
 use crate::cloudflare::client::{ApiClient, Reading, RequestContext};
-use crate::cloudflare::env::ProcessEnv;
+use crate::cloudflare::data_source::ApiDataSource;
 use crate::cloudflare::ids::cloudflare_id;
 use crate::cloudflare::secret::Redactor;
 use crate::cloudflare::server_text;
 use crate::cloudflare::timestamp;
 use crate::plugin::AttributePath;
 use crate::plugin::TfObject;
-use crate::plugin::Value;
-use crate::plugin::{DataSource, Read};
 use crate::plugin::{Diagnostic, Diagnostics};
 
 /// DNS verification of the connector's email domain.
@@ -111,68 +109,54 @@ pub(crate) fn sso_request(
 pub struct SsoConnectorDataSource;
 
 #[async_trait]
-impl DataSource<ApiClient> for SsoConnectorDataSource {
+impl ApiDataSource for SsoConnectorDataSource {
     type Model = SsoConnector;
 
     const TYPE_NAME: &'static str = "cloudflare_sso_connector";
     const DESCRIPTION: &'static str = "Reads one SSO connector of a Cloudflare account: its email domain, whether it is enabled, and the state of its DNS domain verification. Needs an API token with the `SSO Connector Read` permission.";
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        account::validate(config, &ProcessEnv)
-    }
-
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnector,
-    ) -> Result<Read<SsoConnector>, Diagnostics> {
-        let mut reading = client.reading();
-        let state = read_connector(client, config, &mut reading).await;
-        reading.finish(state)
-    }
-}
-
-/// The read itself; what it meets on the way is kept in `reading`.
-async fn read_connector(
-    client: &ApiClient,
-    config: SsoConnector,
-    reading: &mut Reading,
-) -> Result<SsoConnector, Diagnostics> {
-    let account_id = account::resolve(config.account.account_id, &ProcessEnv)?;
-    let id = config.sso_connector_id;
-    let context = {
-        let (id, account_id) = (id.clone(), account_id.clone());
-        sso_request(
-            format!("SSO connector \"{id}\" in account \"{account_id}\""),
-            move || {
-                format!("No SSO connector \"{id}\" exists in account \"{account_id}\", or the account does not exist or the token cannot see it. Check sso_connector_id and account_id (the connector ids of an account are listed by the cloudflare_sso_connectors data source).")
-            },
-            "sso_connector_id",
-        )
-    };
-    let response = client
-        .get::<Connector>(
-            &["accounts", &account_id, "sso_connectors", &id],
-            &[],
-            &context,
-            reading,
-        )
-        .await?;
-    if let Some(answered) = response.result.id.as_deref() {
-        if !answered.eq_ignore_ascii_case(&id) {
-            return Err(Diagnostic::error(
-                "Cloudflare answered with another SSO connector",
-                format!(
-                    "Reading {} returned the connector {:?} instead. The provider does not pass on an object other than the one asked for. Retry later; if it persists, report it to Cloudflare, or, if base_url points at a proxy, check that it forwards requests unchanged.",
-                    context.what,
-                    server_text::shown(answered, 64, false, &Redactor::default())
-                ),
+        reading: &mut Reading,
+    ) -> Result<SsoConnector, Diagnostics> {
+        let account_id = config.account.id()?;
+        let id = config.sso_connector_id;
+        let context = {
+            let (id, account_id) = (id.clone(), account_id.clone());
+            sso_request(
+                format!("SSO connector \"{id}\" in account \"{account_id}\""),
+                move || {
+                    format!("No SSO connector \"{id}\" exists in account \"{account_id}\", or the account does not exist or the token cannot see it. Check sso_connector_id and account_id (the connector ids of an account are listed by the cloudflare_sso_connectors data source).")
+                },
+                "sso_connector_id",
             )
-            .at(AttributePath::attribute("sso_connector_id"))
-            .into());
+        };
+        let response = client
+            .get::<Connector>(
+                &["accounts", &account_id, "sso_connectors", &id],
+                &[],
+                &context,
+                reading,
+            )
+            .await?;
+        if let Some(answered) = response.result.id.as_deref() {
+            if !answered.eq_ignore_ascii_case(&id) {
+                return Err(Diagnostic::error(
+                    "Cloudflare answered with another SSO connector",
+                    format!(
+                        "Reading {} returned the connector {:?} instead. The provider does not pass on an object other than the one asked for. Retry later; if it persists, report it to Cloudflare, or, if base_url points at a proxy, check that it forwards requests unchanged.",
+                        context.what,
+                        server_text::shown(answered, 64, false, &Redactor::default())
+                    ),
+                )
+                .at(AttributePath::attribute("sso_connector_id"))
+                .into());
+            }
         }
+        SsoConnector::read(account_id, id, response.result)
     }
-    SsoConnector::read(account_id, id, response.result)
 }
 
 impl SsoConnector {
@@ -194,6 +178,7 @@ impl SsoConnector {
 mod tests {
     use super::*;
     use crate::plugin::TfValue;
+    use crate::plugin::Value;
     use crate::plugin::{AttributeKind, Mode, Nesting};
 
     fn state(account_id: Option<&str>, id: &str, api: &str) -> Result<SsoConnector, Diagnostics> {

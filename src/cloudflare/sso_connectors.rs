@@ -8,14 +8,12 @@ use async_trait::async_trait;
 
 use crate::cloudflare::account::{self, Account};
 use crate::cloudflare::client::{ApiClient, Reading};
-use crate::cloudflare::env::ProcessEnv;
+use crate::cloudflare::data_source::ApiDataSource;
 use crate::cloudflare::envelope::ResultInfo;
 use crate::cloudflare::numeric::NumberRange;
 use crate::cloudflare::sso_connector::{sso_request, Connector};
 use crate::plugin::AttributePath;
 use crate::plugin::TfObject;
-use crate::plugin::Value;
-use crate::plugin::{DataSource, Read};
 use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
@@ -213,85 +211,71 @@ impl SsoConnectors {
 pub struct SsoConnectorsDataSource;
 
 #[async_trait]
-impl DataSource<ApiClient> for SsoConnectorsDataSource {
+impl ApiDataSource for SsoConnectorsDataSource {
     type Model = SsoConnectors;
 
     const TYPE_NAME: &'static str = "cloudflare_sso_connectors";
     const DESCRIPTION: &'static str = "Lists the SSO connectors of a Cloudflare account, following every page up to `max_items`. Needs an API token with the `SSO Connector Read` permission.";
 
-    fn validate(&self, config: &Value) -> Diagnostics {
-        account::validate(config, &ProcessEnv)
-    }
-
     async fn read(
         &self,
         client: &ApiClient,
         config: SsoConnectors,
-    ) -> Result<Read<SsoConnectors>, Diagnostics> {
-        let mut reading = client.reading();
-        let state = list_connectors(client, config, &mut reading).await;
-        reading.finish(state)
-    }
-}
-
-/// The listing itself; its warnings and what it holds are kept in `reading`.
-async fn list_connectors(
-    client: &ApiClient,
-    config: SsoConnectors,
-    reading: &mut Reading,
-) -> Result<SsoConnectors, Diagnostics> {
-    let account_id = account::resolve(config.account.account_id, &ProcessEnv)?;
-    let context = {
-        let account_id = account_id.clone();
-        sso_request(
-            format!("the SSO connectors of account \"{account_id}\""),
-            move || {
-                format!(
-                    "Account \"{account_id}\" does not exist or the token cannot see it. Check account_id (or {}).",
-                    account::ENV_ACCOUNT_ID
+        reading: &mut Reading,
+    ) -> Result<SsoConnectors, Diagnostics> {
+        let account_id = config.account.id()?;
+        let context = {
+            let account_id = account_id.clone();
+            sso_request(
+                format!("the SSO connectors of account \"{account_id}\""),
+                move || {
+                    format!(
+                        "Account \"{account_id}\" does not exist or the token cannot see it. Check account_id (or {}).",
+                        account::ENV_ACCOUNT_ID
+                    )
+                },
+                "account_id",
+            )
+        };
+        let limit = match config.max_items {
+            Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+            _ => DEFAULT_MAX_ITEMS,
+        };
+        let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
+        let mut pager = Pager::new(limit, per_page);
+        let mut page = 1_u64;
+        loop {
+            if page > MAX_PAGES {
+                return Err(Diagnostic::error(
+                    "Too many pages of SSO connectors",
+                    format!(
+                        "Listing {} did not end after {MAX_PAGES} pages of {per_page}. Set max_items to read fewer connectors; if base_url points at a proxy, check that it passes the page parameter on.",
+                        context.what
+                    ),
                 )
-            },
-            "account_id",
-        )
-    };
-    let limit = match config.max_items {
-        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
-        _ => DEFAULT_MAX_ITEMS,
-    };
-    let per_page = PER_PAGE.min(u64::try_from(limit).unwrap_or(u64::MAX));
-    let mut pager = Pager::new(limit, per_page);
-    let mut page = 1_u64;
-    loop {
-        if page > MAX_PAGES {
-            return Err(Diagnostic::error(
-                "Too many pages of SSO connectors",
-                format!(
-                    "Listing {} did not end after {MAX_PAGES} pages of {per_page}. Set max_items to read fewer connectors; if base_url points at a proxy, check that it passes the page parameter on.",
-                    context.what
-                ),
-            )
-            .into());
+                .into());
+            }
+            let response = client
+                .get::<Vec<Connector>>(
+                    &["accounts", &account_id, "sso_connectors"],
+                    &[
+                        ("page", page.to_string()),
+                        ("per_page", per_page.to_string()),
+                    ],
+                    &context,
+                    reading,
+                )
+                .await?;
+            match pager.take(response.result, response.result_info.as_ref()) {
+                Next::Page(next) => page = next,
+                Next::Done => break,
+            }
         }
-        let response = client
-            .get::<Vec<Connector>>(
-                &["accounts", &account_id, "sso_connectors"],
-                &[
-                    ("page", page.to_string()),
-                    ("per_page", per_page.to_string()),
-                ],
-                &context,
-                reading,
-            )
-            .await?;
-        match pager.take(response.result, response.result_info.as_ref()) {
-            Next::Page(next) => page = next,
-            Next::Done => break,
+        for warning in pager.warnings(&context.what) {
+            reading.warn(warning);
         }
+        SsoConnectors::listed(account_id, config.max_items, pager.into_items())
     }
-    for warning in pager.warnings(&context.what) {
-        reading.warn(warning);
-    }
-    SsoConnectors::listed(account_id, config.max_items, pager.into_items())
 }
 
 #[cfg(test)]

@@ -50,6 +50,13 @@ pub trait TfObject: Sized {
     fn normalized(self, _at: &AttributePath) -> Result<Self, Diagnostics> {
         Ok(self)
     }
+
+    /// Checks a configuration of this object, which may hold unknowns
+    /// (never an error), beyond each attribute's validators: the
+    /// `#[tf(check = …)]` of the struct and of the groups it embeds.
+    fn check(_config: &Value) -> Diagnostics {
+        Diagnostics::new()
+    }
 }
 
 /// The attribute kind implied by a Rust type: nested attributes for objects, a plain type otherwise.

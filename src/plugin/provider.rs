@@ -55,8 +55,9 @@ pub trait DataSource<C>: Send + Sync + 'static {
     /// Markdown description of the data source.
     const DESCRIPTION: &'static str;
 
-    /// Checks the configuration beyond per-attribute validators (which run anyway).
-    /// The configuration may hold unknown values, which must never fail validation.
+    /// Checks the configuration beyond per-attribute validators and the
+    /// model's own checks (which run anyway). The configuration may hold
+    /// unknown values, which must never fail validation.
     fn validate(&self, _config: &Value) -> Diagnostics {
         Diagnostics::new()
     }
@@ -121,7 +122,9 @@ where
     }
 
     fn validate(&self, config: &Value) -> Diagnostics {
-        DataSource::validate(self, config)
+        let mut diags = D::Model::check(config);
+        diags.extend(DataSource::validate(self, config));
+        diags
     }
 
     async fn read(&self, context: &C, config: &Value) -> Result<Read<Value>, Diagnostics> {
