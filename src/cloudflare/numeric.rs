@@ -2,9 +2,9 @@
 //! and reused for the environment variables that stand in for them.
 
 use crate::plugin::AttributePath;
+use crate::plugin::Diagnostics;
 use crate::plugin::Validator;
 use crate::plugin::Value;
-use crate::plugin::{Diagnostic, Diagnostics};
 
 /// An inclusive range a number attribute must lie in, optionally whole numbers only.
 #[derive(Debug, Clone, Copy)]
@@ -123,12 +123,7 @@ impl Validator for NumberRange {
         let Some(number) = value.as_number().and_then(|n| n.as_f64()) else {
             return Diagnostics::new();
         };
-        match self.check(number, &path.to_string()) {
-            Ok(()) => Diagnostics::new(),
-            Err(detail) => Diagnostic::error(self.summary, detail)
-                .at(path.clone())
-                .into(),
-        }
+        Diagnostics::from_check(self.check(number, &path.to_string()), self.summary, path)
     }
 }
 

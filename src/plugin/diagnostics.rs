@@ -67,6 +67,15 @@ impl Diagnostics {
         Self::default()
     }
 
+    /// What a validator reports for one rule: nothing when `checked` passed,
+    /// else an error with `summary`, the reason as its detail, at `path`.
+    pub fn from_check(checked: Result<(), String>, summary: &str, path: &AttributePath) -> Self {
+        match checked {
+            Ok(()) => Self::new(),
+            Err(detail) => Diagnostic::error(summary, detail).at(path.clone()).into(),
+        }
+    }
+
     /// Adds one diagnostic.
     pub fn push(&mut self, diagnostic: Diagnostic) {
         self.0.push(diagnostic);

@@ -331,12 +331,7 @@ impl Validator for StringRule {
         let Some(text) = value.as_str() else {
             return Diagnostics::new();
         };
-        match (self.rule)(text) {
-            Ok(()) => Diagnostics::new(),
-            Err(detail) => Diagnostic::error(self.summary, detail)
-                .at(path.clone())
-                .into(),
-        }
+        Diagnostics::from_check((self.rule)(text), self.summary, path)
     }
 }
 

@@ -69,31 +69,15 @@ macro_rules! impl_reply {
 /// schema attribute (the place where the versions' schemas differ; it can
 /// start from the generated `plain_attribute`). The RPCs
 /// renamed between versions are given by name; `methods` holds the ones only
-/// this version has, and `unsupported` the version's own unsupported RPCs.
+/// this version has, and `unsupported` (first, so that the RPCs no version
+/// serves are listed once, here) the version's own unsupported RPCs.
 macro_rules! provider_adapter {
     (
-        pb: $pb:ident,
-        protocol: $protocol:literal,
-        adapter: $adapter:ident,
-        attribute: $attribute:path,
-        get_schema: $get_schema:ident = $get_schema_rpc:literal,
-        validate_data_source: $validate_ds:ident($validate_ds_msg:ident) = $validate_ds_rpc:literal,
-        configure: $configure:ident($configure_msg:ident) = $configure_rpc:literal,
-        stop: $stop:ident($stop_msg:ident) = $stop_rpc:literal,
-        methods { $($methods:tt)* }
         unsupported { $($unsupported:tt)* }
+        $($rest:tt)*
     ) => {
         $crate::plugin::adapter::template::provider_adapter! {
             @expand
-            pb: $pb,
-            protocol: $protocol,
-            adapter: $adapter,
-            attribute: $attribute,
-            get_schema: $get_schema = $get_schema_rpc,
-            validate_data_source: $validate_ds($validate_ds_msg) = $validate_ds_rpc,
-            configure: $configure($configure_msg) = $configure_rpc,
-            stop: $stop($stop_msg) = $stop_rpc,
-            methods { $($methods)* }
             unsupported {
                 upgrade_resource_state(upgrade_resource_state) = "UpgradeResourceState", "managed resources";
                 upgrade_resource_identity(upgrade_resource_identity) = "UpgradeResourceIdentity", "managed resources";
@@ -112,10 +96,12 @@ macro_rules! provider_adapter {
                 validate_action_config(validate_action_config) = "ValidateActionConfig", "actions";
                 $($unsupported)*
             }
+            $($rest)*
         }
     };
     (
         @expand
+        unsupported { $( $method:ident($message:ident) = $rpc:literal, $what:literal; )* }
         pb: $pb:ident,
         protocol: $protocol:literal,
         adapter: $adapter:ident,
@@ -125,7 +111,6 @@ macro_rules! provider_adapter {
         configure: $configure:ident($configure_msg:ident) = $configure_rpc:literal,
         stop: $stop:ident($stop_msg:ident) = $stop_rpc:literal,
         methods { $($methods:tt)* }
-        unsupported { $( $method:ident($message:ident) = $rpc:literal, $what:literal; )* }
     ) => {
         /// The protocol version announced in logs.
         pub(crate) const PROTOCOL: &str = $protocol;

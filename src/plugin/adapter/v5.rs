@@ -23,6 +23,9 @@ impl_reply! { pb; diagnostics:
 }
 
 provider_adapter! {
+    unsupported {
+        validate_resource_type_config(validate_resource_type_config) = "ValidateResourceTypeConfig", "managed resources";
+    }
     pb: pb,
     protocol: "5.10",
     adapter: ProviderV5,
@@ -48,9 +51,6 @@ provider_adapter! {
             })
             .await
         }
-    }
-    unsupported {
-        validate_resource_type_config(validate_resource_type_config) = "ValidateResourceTypeConfig", "managed resources";
     }
 }
 

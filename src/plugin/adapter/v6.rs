@@ -43,6 +43,15 @@ fn attribute(attr: &Attribute) -> pb::schema::Attribute {
 impl_reply! { pb; diagnostics: validate_provider_config, read_state_bytes, write_state_bytes }
 
 provider_adapter! {
+    unsupported {
+        validate_resource_config(validate_resource_config) = "ValidateResourceConfig", "managed resources";
+        validate_state_store_config(validate_state_store) = "ValidateStateStoreConfig", "state stores";
+        configure_state_store(configure_state_store) = "ConfigureStateStore", "state stores";
+        lock_state(lock_state) = "LockState", "state stores";
+        unlock_state(unlock_state) = "UnlockState", "state stores";
+        get_states(get_states) = "GetStates", "state stores";
+        delete_state(delete_state) = "DeleteState", "state stores";
+    }
     pb: pb,
     protocol: "6.10",
     adapter: ProviderV6,
@@ -93,15 +102,6 @@ provider_adapter! {
             })
             .await
         }
-    }
-    unsupported {
-        validate_resource_config(validate_resource_config) = "ValidateResourceConfig", "managed resources";
-        validate_state_store_config(validate_state_store) = "ValidateStateStoreConfig", "state stores";
-        configure_state_store(configure_state_store) = "ConfigureStateStore", "state stores";
-        lock_state(lock_state) = "LockState", "state stores";
-        unlock_state(unlock_state) = "UnlockState", "state stores";
-        get_states(get_states) = "GetStates", "state stores";
-        delete_state(delete_state) = "DeleteState", "state stores";
     }
 }
 
