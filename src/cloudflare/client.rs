@@ -639,6 +639,12 @@ mod tests {
 
     /// Answers one request on 127.0.0.1 with `response` (raw HTTP); the base URL.
     async fn answering(response: String) -> String {
+        answering_in_two(response, Duration::ZERO, "").await
+    }
+
+    /// Answers one request on 127.0.0.1 with `head`, then, after `pause`,
+    /// with `rest` (raw HTTP); the base URL.
+    async fn answering_in_two(head: String, pause: Duration, rest: &'static str) -> String {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -648,7 +654,9 @@ mod tests {
             if let Ok((mut stream, _)) = listener.accept().await {
                 let mut request = [0_u8; 4096];
                 let _ = stream.read(&mut request).await;
-                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.write_all(head.as_bytes()).await;
+                tokio::time::sleep(pause).await;
+                let _ = stream.write_all(rest.as_bytes()).await;
                 let _ = stream.shutdown().await;
             }
         });
@@ -749,8 +757,9 @@ mod tests {
         ));
     }
 
-    /// One attempt against `base` with `timeout`, which must fail: its error.
-    async fn failed_attempt(base: String, timeout: Duration) -> ApiError {
+    /// One attempt against `base` with `timeout`, which must fail in a way
+    /// worth retrying: its error.
+    async fn retryable_failure(base: String, timeout: Duration) -> ApiError {
         let client = ApiClient::new(Settings::new(
             Credentials::Token(Secret::new("token-value")),
             base,
@@ -758,46 +767,27 @@ mod tests {
         .expect("client");
         let url = client.url(&["x"]);
         let (ticket, _) = client.throttle.ready(far()).await.expect("ready");
-        client
+        let error = client
             .attempt::<serde_json::Value>(&url, "/x", 1, ticket, timeout)
             .await
             .map(|_| ())
             .unwrap_err()
-            .error
+            .error;
+        assert!(error.is_retryable(), "{error:?}");
+        error
     }
 
     #[tokio::test]
     async fn a_body_that_arrives_too_slowly_is_a_timeout_worth_retrying() {
-        use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let port = listener.local_addr().expect("address").port();
-        tokio::spawn(async move {
-            if let Ok((mut stream, _)) = listener.accept().await {
-                let mut request = [0_u8; 4096];
-                let _ = stream.read(&mut request).await;
-                let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"success\":";
-                let _ = stream.write_all(head.as_bytes()).await;
-                tokio::time::sleep(Duration::from_secs(5)).await;
-            }
-        });
-        let error = failed_attempt(
-            format!("http://127.0.0.1:{port}/client/v4"),
-            Duration::from_millis(500),
-        )
-        .await;
-        assert!(
-            matches!(
-                error,
-                ApiError::Interrupted {
-                    timed_out: true,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
-        assert!(error.is_retryable());
+        let head = "HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"success\":";
+        let base = answering_in_two(head.to_string(), Duration::from_secs(5), "true}").await;
+        let error = retryable_failure(base, Duration::from_millis(500)).await;
+        let ApiError::Interrupted {
+            timed_out: true, ..
+        } = error
+        else {
+            panic!("not a timeout: {error:?}");
+        };
     }
 
     #[tokio::test]
@@ -805,22 +795,18 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("address").port();
         drop(listener);
-        let error = failed_attempt(
+        let error = retryable_failure(
             format!("http://127.0.0.1:{port}/client/v4"),
             Duration::from_secs(5),
         )
         .await;
-        assert!(
-            matches!(
-                error,
-                ApiError::Transport {
-                    kind: api_error::TransportKind::Connect,
-                    ..
-                }
-            ),
-            "{error:?}"
-        );
-        assert!(error.is_retryable());
+        let ApiError::Transport {
+            kind: api_error::TransportKind::Connect,
+            ..
+        } = error
+        else {
+            panic!("not a refused connection: {error:?}");
+        };
         let none = ApiClient::new(Settings::new(Credentials::Missing, "http://127.0.0.1:9"))
             .expect("client");
         let (ticket, _) = none.throttle.ready(far()).await.expect("ready");
