@@ -154,16 +154,13 @@ impl<T: TfValue> TfValue for Option<T> {
         T::nested()
     }
     fn to_value(&self) -> Value {
-        match self {
-            Some(inner) => inner.to_value(),
-            None => Value::Null,
-        }
+        self.as_ref().map_or(Value::Null, TfValue::to_value)
     }
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, Diagnostics> {
-        match value {
-            Value::Null => Ok(None),
-            other => T::from_value(other, path).map(Some),
+        if value.is_null() {
+            return Ok(None);
         }
+        T::from_value(value, path).map(Some)
     }
 }
 
