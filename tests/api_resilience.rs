@@ -4,14 +4,14 @@
 //! diagnostic, in bounded time; identical reads cost one request; lists
 //! follow pages.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
-use support::terraform::{one_connector_config, text, Terraform, Workspace, REQUIRED_PROVIDERS};
-use support::values::{dynamic, object, read_request, state};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{configure, ProviderProcess};
+use crate::support::terraform::{
+    one_connector_config, text, Terraform, Workspace, REQUIRED_PROVIDERS,
+};
+use crate::support::values::{dynamic, object, read_request, state};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;

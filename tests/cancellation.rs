@@ -3,17 +3,16 @@
 //! against a slow API ends promptly and leaves no provider behind; SIGTERM
 //! exits and removes the socket.
 
-mod support;
-
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
-use support::provider_log;
-use support::terraform::{processes_with_env, Terraform, Workspace};
-use support::values;
+use crate::support;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{configure, ProviderProcess};
+use crate::support::provider_log;
+use crate::support::terraform::{processes_with_env, Terraform, Workspace};
+use crate::support::values;
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 

@@ -5,13 +5,11 @@
 //! and the process's peak memory must stay bounded. Wall times and memory are
 //! printed for the record, never asserted.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
-use support::plugin_client::{configure, provider_schema, ProviderProcess};
-use support::values::{read_connector, read_request};
+use crate::support::fake_api::{FakeApi, ACCOUNT, TOKEN};
+use crate::support::plugin_client::{configure, provider_schema, ProviderProcess};
+use crate::support::values::{read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::Value;

@@ -10,15 +10,13 @@
 //! target directories live under Cargo's target tmp directory, so a rerun on
 //! the same commit rebuilds little.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use support::mirror::{locked_versions, platform, repo, utf8, VERSION};
-use support::terraform::text;
+use crate::support::mirror::{locked_versions, platform, repo, utf8, VERSION};
+use crate::support::terraform::text;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")

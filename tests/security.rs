@@ -3,24 +3,23 @@
 //! log, a diagnostic or `Debug` output (checked under real Terraform with
 //! `TF_LOG=trace`), and no request, however malformed, takes the provider down.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{
+use crate::support;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{
     client_tls, connect, open, provider_schema, ClientIdentity, PluginAddr, ProviderProcess,
 };
-use support::terraform::{text, Terraform, Workspace};
-use support::values::{
+use crate::support::terraform::{text, Terraform, Workspace};
+use crate::support::values::{
     connector_config, connector_type, dynamic, json, loose_object, object, provider_config,
     provider_type, raw, read_connector, read_request,
 };
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tfcf::cloudflare::client::ApiClient;
 use tfcf::cloudflare::config;
 use tfcf::cloudflare::credentials::Credentials;

@@ -2,7 +2,7 @@
 //! Cloudflare API, the provider launched as Terraform launches it, and real
 //! Terraform runs.
 
-// Every test crate includes this module and uses part of it, and a test
+// The benchmarks include this module too and use part of it, and a test
 // crate exports nothing: unused and "unreachable" public items are expected.
 #![allow(dead_code, unreachable_pub)]
 
