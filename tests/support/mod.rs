@@ -18,3 +18,20 @@ pub mod static_site;
 pub mod terraform;
 pub mod tls_server;
 pub mod values;
+
+use std::path::PathBuf;
+
+/// Whether the tests run under CI (`CI=true` or `CI=1`): there a missing
+/// tool (a Terraform, the cross toolchain, a way to switch users) fails the
+/// test that needs it instead of skipping it with a note.
+pub fn under_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// The file `name` in the first directory of `PATH` that holds one.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}

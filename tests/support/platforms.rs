@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use super::under_ci;
+
 /// Where qemu finds the arm64 dynamic loader and C library.
 pub const ARM64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
 /// Debian's 64-bit Wine loader.
@@ -21,10 +23,6 @@ const CROSS_TOOLS: &[&str] = &[
     "/usr/bin/nasm",
     WINE64,
 ];
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::fake_api::{ACCOUNT, CONNECTOR};
+use super::{on_path, under_ci};
 
 /// One Terraform CLI to test with.
 #[derive(Debug, Clone)]
@@ -14,19 +15,8 @@ pub struct Terraform {
     program: PathBuf,
 }
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
 }
 
 impl Terraform {
