@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::support;
 use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::machine;
 use crate::support::plugin_client::{configure, ProviderProcess};
 use crate::support::provider_log;
 use crate::support::terraform::{processes_with_env, Terraform, Workspace};
@@ -32,6 +33,7 @@ async fn wait_for_api_request(api: &FakeApi, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_cancels_a_read_in_flight_within_100ms_and_later_reads_work() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
@@ -105,6 +107,7 @@ async fn sigterm_exits_and_removes_the_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_on_terraform_plan_against_a_slow_api_ends_promptly_leaving_no_provider() {
+    let _machine = machine::timed();
     for tf in Terraform::all() {
         for protocol in ["6", "5"] {
             let label = format!("{} over protocol {protocol}", tf.label);

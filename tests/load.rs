@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::support::fake_api::{FakeApi, ACCOUNT, TOKEN};
+use crate::support::machine;
 use crate::support::plugin_client::{configure, provider_schema, ProviderProcess};
 use crate::support::values::{read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
@@ -88,6 +89,8 @@ async fn configured_client(provider: &ProviderProcess, api: &FakeApi) -> Provide
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_process_serves_a_thousand_concurrent_reads_with_bounded_memory() {
+    // A thousand concurrent reads keep every core busy.
+    let _machine = machine::heavy();
     let generate = format!("{ACCOUNT}:{}", 2 * DISTINCT + CALLS);
     // A budget too large to bind: this measures the provider, not the pacing.
     let api = FakeApi::start_with(&["--generate", &generate, "--quiet", "--quota", "1000000000"]);

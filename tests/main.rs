@@ -6,6 +6,13 @@
 //! meant 22 slow links (and 22 copies of `support/` compiled) for every
 //! change. Run a part of it with a module path as the filter, e.g.
 //! `cargo test --test suite hostile_api::`.
+//!
+//! The tests share one process now. None sets an environment variable or the
+//! working directory of the process (a test sets them on the commands it
+//! runs), and what process-wide state there is (the cross builds, the
+//! release directory, the Wine prefix) is made once, for every test that
+//! needs it, behind a `OnceLock`. Tests that keep every core busy and tests
+//! that time the provider are kept apart by `support::machine`.
 
 mod support;
 

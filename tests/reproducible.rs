@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
+use crate::support::machine;
 use crate::support::mirror::{locked_versions, platform, repo, utf8, VERSION};
 use crate::support::terraform::text;
 
@@ -138,6 +139,8 @@ fn audit_data(binary: &Path, scratch: &Path) -> serde_json::Value {
 
 #[test]
 fn two_checkouts_of_one_commit_build_the_same_release_bytes() {
+    // Two release builds keep every core busy for minutes.
+    let _machine = machine::heavy();
     if std::env::consts::OS != "linux" {
         eprintln!("note: the reproducibility test runs on Linux only");
         return;

@@ -3,6 +3,7 @@
 //! Terraform runs.
 
 pub(crate) mod fake_api;
+pub(crate) mod machine;
 pub(crate) mod mirror;
 pub(crate) mod platforms;
 pub(crate) mod plugin_client;

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use super::under_ci;
+use super::{machine, under_ci};
 
 /// Where qemu finds the arm64 dynamic loader and C library.
 pub(crate) const ARM64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
@@ -86,6 +86,9 @@ impl Platform {
                     return None;
                 }
                 let out = platforms_dir().join(self.name());
+                // A release build from scratch keeps every core busy for
+                // minutes (a no-op when scripts/test.sh built it already).
+                let _machine = machine::heavy();
                 let status = Command::new("bash")
                     .arg(repo_root().join("scripts/cross-build.sh"))
                     .arg(self.name())
