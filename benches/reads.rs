@@ -7,7 +7,9 @@
 //! Run with `cargo bench --bench reads` (release profile). Under `cargo test`
 //! each measurement runs for a moment only, to check it still works.
 
+// The integration suite's support; a benchmark uses a few of its helpers.
 #[path = "../tests/support/mod.rs"]
+#[allow(dead_code, unused_imports, unused_macros)]
 mod support;
 
 use std::sync::Arc;

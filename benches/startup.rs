@@ -8,7 +8,9 @@
 //! Wine (built by scripts/cross-build.sh when the cross toolchain is there).
 //! Under `cargo test` it only makes a few native launches, to check it still works.
 
+// The integration suite's support; a benchmark uses a few of its helpers.
 #[path = "../tests/support/mod.rs"]
+#[allow(dead_code, unused_imports, unused_macros)]
 mod support;
 
 use std::io::{BufRead, BufReader};

@@ -4,14 +4,15 @@
 //! diagnostic, in bounded time; identical reads cost one request; lists
 //! follow pages.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
-use support::terraform::{one_connector_config, text, Terraform, Workspace, REQUIRED_PROVIDERS};
-use support::values::{dynamic, object, read_request, state};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::machine;
+use crate::support::plugin_client::{configure, ProviderProcess};
+use crate::support::terraform::{
+    one_connector_config, text, Terraform, Workspace, REQUIRED_PROVIDERS,
+};
+use crate::support::values::{dynamic, object, read_request, state};
 use tfcf::cloudflare::sso_connectors::SsoConnectors;
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
@@ -114,6 +115,7 @@ async fn list(
 
 #[tokio::test]
 async fn rate_limited_once_then_success_waits_as_retry_after_says() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(3, 5)).await;
     api.add_faults(r#"[{"status":429,"times":1,"headers":{"retry-after":"1"}}]"#);
@@ -133,6 +135,7 @@ async fn rate_limited_once_then_success_waits_as_retry_after_says() {
 
 #[tokio::test]
 async fn unavailable_twice_then_success_backs_off() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(3, 5)).await;
     api.add_faults(r#"[{"status":503,"times":2}]"#);
@@ -147,6 +150,7 @@ async fn unavailable_twice_then_success_backs_off() {
 
 #[tokio::test]
 async fn server_error_forever_gives_up_in_bounded_time_reporting_attempts() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(3, 5)).await;
     api.add_faults(r#"[{"status":500}]"#);
@@ -164,6 +168,7 @@ async fn server_error_forever_gives_up_in_bounded_time_reporting_attempts() {
 
 #[tokio::test]
 async fn an_answer_slower_than_the_timeout_is_abandoned_and_retried() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(2, 1)).await;
     api.add_faults(r#"[{"delay_ms":4000,"times":1}]"#);
@@ -186,6 +191,7 @@ async fn an_answer_slower_than_the_timeout_is_abandoned_and_retried() {
 
 #[tokio::test]
 async fn connection_resets_and_cut_bodies_are_retried() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, mut client) = configured(&api, TOKEN, &fast(2, 5)).await;
     api.add_faults(r#"[{"kind":"reset","times":1},{"kind":"truncate","times":1}]"#);
@@ -286,6 +292,7 @@ async fn a_retry_after_beyond_read_timeout_ends_the_read_at_once_saying_so() {
 
 #[tokio::test]
 async fn stop_provider_ends_a_read_waiting_to_retry() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let (_p, client) = configured(&api, TOKEN, &fast(5, 5)).await;
     api.add_faults(r#"[{"status":429,"headers":{"retry-after":"30"}}]"#);

@@ -7,18 +7,16 @@
 //! filesystem mirror; each data source must read from its own provider's API
 //! only; switching a data source between the two moves nothing but the reads.
 
-mod support;
-
 use std::fs;
 use std::path::Path;
 
-use serde_json::Value;
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::mirror::{
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::mirror::{
     install_binary, offline_cli_config, repo, OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS,
     STAND_IN_VERSION, VERSION,
 };
-use support::terraform::{Terraform, Workspace};
+use crate::support::terraform::{Terraform, Workspace};
+use serde_json::Value;
 
 /// The email domain the official provider's API reports for [`CONNECTOR`].
 const OFFICIAL_DOMAIN: &str = "official.example.com";

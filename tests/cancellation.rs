@@ -3,17 +3,17 @@
 //! against a slow API ends promptly and leaves no provider behind; SIGTERM
 //! exits and removes the socket.
 
-mod support;
-
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
-use support::provider_log;
-use support::terraform::{processes_with_env, Terraform, Workspace};
-use support::values;
+use crate::support;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::machine;
+use crate::support::plugin_client::{configure, ProviderProcess};
+use crate::support::provider_log;
+use crate::support::terraform::{processes_with_env, Terraform, Workspace};
+use crate::support::values;
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 
@@ -33,6 +33,7 @@ async fn wait_for_api_request(api: &FakeApi, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_provider_cancels_a_read_in_flight_within_100ms_and_later_reads_work() {
+    let _machine = machine::timed();
     let api = FakeApi::start();
     let provider = ProviderProcess::launch(&[]);
     let mut client = ProviderClient::new(provider.channel().await);
@@ -106,6 +107,7 @@ async fn sigterm_exits_and_removes_the_socket() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ctrl_c_on_terraform_plan_against_a_slow_api_ends_promptly_leaving_no_provider() {
+    let _machine = machine::timed();
     for tf in Terraform::all() {
         for protocol in ["6", "5"] {
             let label = format!("{} over protocol {protocol}", tf.label);

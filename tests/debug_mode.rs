@@ -3,18 +3,16 @@
 //! Ctrl-C or SIGTERM, and real Terraform attaches to it, under the default
 //! address or the one given with `--address`.
 
-mod support;
-
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, TOKEN};
-use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
-use support::plugin_client::{connect, provider_schema};
-use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, TOKEN};
+use crate::support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
+use crate::support::plugin_client::{connect, provider_schema};
+use crate::support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::wire::plugin::Empty;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;

@@ -8,9 +8,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-mod support;
-
-use support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
+use crate::support::mirror::{OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS};
 use tfcf::cloudflare::CloudflareProvider;
 use tfcf::plugin::docs::{self, PageKind, SCHEMA_BEGIN, SCHEMA_END};
 use tfcf::plugin::Provider;

@@ -3,16 +3,14 @@
 //! each runs against the fake API as `scripts/demo.sh` runs it, including the
 //! drift check failing and passing with the exit codes its README documents.
 
-mod support;
-
 use std::error::Error;
 use std::fs;
 use std::path::PathBuf;
 use std::process::Output;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::mirror::RECOMMENDED_ADDRESS;
-use support::terraform::{text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::mirror::RECOMMENDED_ADDRESS;
+use crate::support::terraform::{text, Terraform, Workspace};
 
 type TestResult = Result<(), Box<dyn Error>>;
 

@@ -6,16 +6,14 @@
 //! certificates fail at once; loopback never goes through a proxy; responses
 //! come gzip-compressed.
 
-mod support;
-
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::runs::{assert_failed, assert_no_pieces, plan, run};
-use support::terraform::{one_connector_config, Terraform, Workspace, REQUIRED_PROVIDERS};
-use support::tls_server::{self_signed, TestCa, TlsFront};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::runs::{assert_failed, assert_no_pieces, plan, run};
+use crate::support::terraform::{one_connector_config, Terraform, Workspace, REQUIRED_PROVIDERS};
+use crate::support::tls_server::{self_signed, TestCa, TlsFront};
 
 const TOKEN_SECRET: &str = "cfut_HARDENTOKENSECRET_qwPzMvXyKtRnLsJuHgWo";
 const KEY_SECRET: &str = "cfk_HARDENKEYSECRET_zYxWvUtSrQpOnMlKjIhGwZ";

@@ -6,15 +6,15 @@
 //! objects and impossible dates; and hostile configurations: tiny rates,
 //! unreadable variables, sensitive ids, an unset account_id.
 
-mod support;
-
 use std::os::unix::ffi::OsStrExt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::runs::{assert_failed, assert_no_pieces, plan as terraform_plan, run, Run};
-use support::terraform::{one_line, processes_with_env, Terraform, Workspace, REQUIRED_PROVIDERS};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::runs::{assert_failed, assert_no_pieces, plan as terraform_plan, run, Run};
+use crate::support::terraform::{
+    one_line, processes_with_env, Terraform, Workspace, REQUIRED_PROVIDERS,
+};
 
 /// The connector's path under the API root.
 fn connector_path() -> String {

@@ -4,19 +4,18 @@
 //! mirror with the CLI configuration the script prints, with no dev_overrides
 //! and no registry access. Bad input changes nothing in the mirror.
 
-mod support;
-
 use std::error::Error;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
 
-use support::fake_api::{FakeApi, TOKEN};
-use support::mirror::{
+use crate::support;
+use crate::support::fake_api::{FakeApi, TOKEN};
+use crate::support::mirror::{
     cli_config_block, install_ok, platform, repo, script, utf8, OFFICIAL_ADDRESS,
     RECOMMENDED_ADDRESS, VERSION,
 };
-use support::terraform::{provider_binary, text, Terraform, Workspace};
+use crate::support::terraform::{provider_binary, text, Terraform, Workspace};
 
 type TestResult = Result<(), Box<dyn Error>>;
 

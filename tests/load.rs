@@ -5,13 +5,12 @@
 //! and the process's peak memory must stay bounded. Wall times and memory are
 //! printed for the record, never asserted.
 
-mod support;
-
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, TOKEN};
-use support::plugin_client::{configure, provider_schema, ProviderProcess};
-use support::values::{read_connector, read_request};
+use crate::support::fake_api::{FakeApi, ACCOUNT, TOKEN};
+use crate::support::machine;
+use crate::support::plugin_client::{configure, provider_schema, ProviderProcess};
+use crate::support::values::{read_connector, read_request};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::Value;
@@ -90,6 +89,8 @@ async fn configured_client(provider: &ProviderProcess, api: &FakeApi) -> Provide
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_process_serves_a_thousand_concurrent_reads_with_bounded_memory() {
+    // A thousand concurrent reads keep every core busy.
+    let _machine = machine::heavy();
     let generate = format!("{ACCOUNT}:{}", 2 * DISTINCT + CALLS);
     // A budget too large to bind: this measures the provider, not the pacing.
     let api = FakeApi::start_with(&["--generate", &generate, "--quiet", "--quota", "1000000000"]);

@@ -2,16 +2,14 @@
 //! fields, API calls, the level taken from Terraform's variables, and never a
 //! credential — checked on the raw stderr and inside real Terraform's log.
 
-mod support;
-
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{configure, ProviderProcess};
-use support::provider_log;
-use support::terraform::{text, Terraform, Workspace};
-use support::values;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{configure, ProviderProcess};
+use crate::support::provider_log;
+use crate::support::terraform::{text, Terraform, Workspace};
+use crate::support::values;
 use tfcf::plugin::wire::plugin::grpc_controller_client::GrpcControllerClient;
 use tfcf::plugin::wire::plugin::Empty;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;

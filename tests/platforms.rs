@@ -6,17 +6,17 @@
 //! examples/basic against the fake API and rejects a 31-character id without
 //! an API request. scripts/release.sh packs the same builds.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::mirror::{script, utf8, VERSION};
-use support::platforms::Platform;
-use support::plugin_client::{ClientIdentity, COOKIE};
-use support::terraform::{connector_vars, one_line, provider_binary, text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::mirror::{script, utf8, VERSION};
+use crate::support::platforms::Platform;
+use crate::support::plugin_client::{ClientIdentity, COOKIE};
+use crate::support::terraform::{
+    connector_vars, one_line, provider_binary, text, Terraform, Workspace,
+};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 /// One character short of a Cloudflare identifier.

@@ -1,16 +1,17 @@
 //! Integration tests: the provider binary launched exactly as Terraform does,
 //! driven over gRPC with mutual TLS.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{
+use crate::support;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{
     client_tls, configure, connect, provider_schema, ClientIdentity, ProviderProcess,
 };
-use support::values::{connector_config, provider_config, raw, read_connector, read_request};
+use crate::support::values::{
+    connector_config, provider_config, raw, read_connector, read_request,
+};
 use tfcf::plugin::wire::tfplugin6 as pb;
 use tfcf::plugin::wire::tfplugin6::provider_client::ProviderClient;
 use tfcf::plugin::Value;

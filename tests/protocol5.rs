@@ -3,14 +3,12 @@
 //! tests/protocols.rs), and the protocol-6 end-to-end run repeated under real
 //! Terraform with the provider forced onto protocol 5.
 
-mod support;
-
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::ProviderProcess;
+use crate::support::provider_log;
+use crate::support::terraform::{Terraform, Workspace};
+use crate::support::values;
 use serde_json::json;
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::ProviderProcess;
-use support::provider_log;
-use support::terraform::{Terraform, Workspace};
-use support::values;
 use tfcf::plugin::wire::msgpack;
 use tfcf::plugin::wire::tfplugin5 as pb;
 use tfcf::plugin::wire::tfplugin5::provider_client::ProviderClient;

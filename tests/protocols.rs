@@ -4,9 +4,7 @@
 //! sources only), never a gRPC error, and an unknown data source type is
 //! named with the ones that exist.
 
-mod support;
-
-use support::protocols::on_both_protocols;
+use crate::support::protocols::on_both_protocols;
 use tokio_stream::StreamExt;
 
 /// The summary of the first diagnostic, or "" when there is none.

@@ -13,20 +13,19 @@
 //! The linux_arm64 and windows_amd64 zips hold the cross builds CI makes
 //! before the tests (target/platforms/), and linux_amd64's the test build.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use support::fake_api::{FakeApi, TOKEN};
-use support::mirror::{repo, utf8, VERSION};
-use support::platforms::Platform;
-use support::signing::{Key, Keyring};
-use support::static_site::StaticSite;
-use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
-use support::tls_server::TestCa;
+use crate::support;
+use crate::support::fake_api::{FakeApi, TOKEN};
+use crate::support::mirror::{repo, utf8, VERSION};
+use crate::support::platforms::Platform;
+use crate::support::signing::{Key, Keyring};
+use crate::support::static_site::StaticSite;
+use crate::support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
+use crate::support::tls_server::TestCa;
 
 /// The made-up registry host, namespace and type the release is published under.
 const ADDRESS: &str = "registry.example.test/acme/cfsso";

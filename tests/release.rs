@@ -5,19 +5,18 @@
 //! filesystem mirror, from which real Terraform (both versions) initialises,
 //! plans and locks. The artifacts are built once, from the test build.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
-use support::fake_api::{FakeApi, TOKEN};
-use support::mirror::{
+use crate::support;
+use crate::support::fake_api::{FakeApi, TOKEN};
+use crate::support::mirror::{
     cli_config_block, install_ok, locked_versions, platform, repo, script, utf8, OFFICIAL_ADDRESS,
     RECOMMENDED_ADDRESS, VERSION,
 };
-use support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
+use crate::support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 
 fn zip_name() -> String {
     format!("terraform-provider-cloudflare_{VERSION}_{}.zip", platform())

@@ -10,15 +10,14 @@
 //! target directories live under Cargo's target tmp directory, so a rerun on
 //! the same commit rebuilds little.
 
-mod support;
-
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use support::mirror::{locked_versions, platform, repo, utf8, VERSION};
-use support::terraform::text;
+use crate::support::machine;
+use crate::support::mirror::{locked_versions, platform, repo, utf8, VERSION};
+use crate::support::terraform::text;
 
 fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -140,6 +139,8 @@ fn audit_data(binary: &Path, scratch: &Path) -> serde_json::Value {
 
 #[test]
 fn two_checkouts_of_one_commit_build_the_same_release_bytes() {
+    // Two release builds keep every core busy for minutes.
+    let _machine = machine::heavy();
     if std::env::consts::OS != "linux" {
         eprintln!("note: the reproducibility test runs on Linux only");
         return;

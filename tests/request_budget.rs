@@ -6,13 +6,11 @@
 //! read that waits long says why; and without the headers a plan still
 //! succeeds. Windows are seconds long so the suite runs in minutes.
 
-mod support;
-
 use std::thread;
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, TOKEN};
-use support::terraform::{text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, TOKEN};
+use crate::support::terraform::{text, Terraform, Workspace};
 
 /// The account the fake API fills with generated connectors.
 const ACCOUNT: &str = "0123456789abcdef0123456789abcdef";

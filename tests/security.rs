@@ -3,24 +3,24 @@
 //! log, a diagnostic or `Debug` output (checked under real Terraform with
 //! `TF_LOG=trace`), and no request, however malformed, takes the provider down.
 
-mod support;
-
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::plugin_client::{
+use crate::support;
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{
     client_tls, connect, open, provider_schema, ClientIdentity, PluginAddr, ProviderProcess,
 };
-use support::terraform::{text, Terraform, Workspace};
-use support::values::{
+use crate::support::terraform::{text, Terraform, Workspace};
+use crate::support::values::{
     connector_config, connector_type, dynamic, json, loose_object, object, provider_config,
     provider_type, raw, read_connector, read_request,
 };
+use crate::support::{on_path, under_ci};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use tfcf::cloudflare::client::ApiClient;
 use tfcf::cloudflare::config;
 use tfcf::cloudflare::credentials::Credentials;
@@ -42,10 +42,6 @@ const DATA_SOURCE: &str = "cloudflare_sso_connector";
 const ACCEPTED_SECRET: &str = "cfut_SECRETSHOULDNOTLEAK_v4l1d7Qm2xZ9pLk3Rt8WnB";
 /// A token the fake API answers with 401.
 const REJECTED_SECRET: &str = "cfut_SECRETSHOULDNOTLEAK_r3j3ctHy6Jd1Vb5Nc0Gs4E";
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
 
 // ---------------------------------------------------------------------------
 // Mutual TLS
@@ -306,13 +302,6 @@ fn process_umask() -> Option<u32> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("Umask:"))?;
     u32::from_str_radix(line.trim_start_matches("Umask:").trim(), 8).ok()
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
 }
 
 /// A command that runs `program args…` as the user `nobody` (uid 65534),

@@ -3,15 +3,13 @@
 //! Real Terraform dials it with AutoMTLS through plan, apply and output;
 //! debug mode serves it for Terraform to attach; bad settings fail clearly.
 
-mod support;
-
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use support::fake_api::{FakeApi, CONNECTOR, TOKEN};
-use support::plugin_client::{ProviderProcess, COOKIE};
-use support::terraform::{connector_vars, provider_binary, text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, CONNECTOR, TOKEN};
+use crate::support::plugin_client::{ProviderProcess, COOKIE};
+use crate::support::terraform::{connector_vars, provider_binary, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 const ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";

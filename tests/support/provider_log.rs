@@ -2,7 +2,7 @@
 //! where Terraform re-renders each JSON line as `key=value` pairs.
 
 /// The value of `key=` in a rendered log line (values end at a space).
-pub fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
+pub(crate) fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
     let needle = format!(" {key}=");
     let start = line.find(&needle)? + needle.len();
     let rest = &line[start..];
@@ -10,7 +10,7 @@ pub fn field<'a>(line: &'a str, key: &str) -> Option<&'a str> {
 }
 
 /// The provider's own lines: those Terraform attributes to its logger.
-pub fn provider_lines(log: &str) -> Vec<&str> {
+pub(crate) fn provider_lines(log: &str) -> Vec<&str> {
     log.lines()
         .filter(|l| l.contains("provider.terraform-provider-cloudflare: "))
         .collect()
@@ -18,7 +18,7 @@ pub fn provider_lines(log: &str) -> Vec<&str> {
 
 /// One provider process seen in the log and the RPCs it received, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProcessRpcs {
+pub(crate) struct ProcessRpcs {
     /// The process id the provider logged at start.
     pub pid: String,
     /// The protocol version it served.
@@ -28,7 +28,7 @@ pub struct ProcessRpcs {
 }
 
 /// Groups the "Received request" lines by the provider process that logged them.
-pub fn rpcs_per_process(log: &str) -> Vec<ProcessRpcs> {
+pub(crate) fn rpcs_per_process(log: &str) -> Vec<ProcessRpcs> {
     let mut processes: Vec<ProcessRpcs> = Vec::new();
     for line in provider_lines(log) {
         if line.contains(": provider started:") {
@@ -47,7 +47,7 @@ pub fn rpcs_per_process(log: &str) -> Vec<ProcessRpcs> {
 }
 
 /// The sequences as text for a test's output: one line per process.
-pub fn describe(processes: &[ProcessRpcs]) -> String {
+pub(crate) fn describe(processes: &[ProcessRpcs]) -> String {
     processes
         .iter()
         .enumerate()

@@ -6,7 +6,7 @@ use std::time::Instant;
 use crate::support::terraform::{one_line, text, Terraform, Workspace};
 
 /// One Terraform command's outcome.
-pub struct Run {
+pub(crate) struct Run {
     /// Whether it exited 0.
     pub ok: bool,
     /// Its stdout.
@@ -19,13 +19,13 @@ pub struct Run {
 
 impl Run {
     /// Stdout and stderr together.
-    pub fn all(&self) -> String {
+    pub(crate) fn all(&self) -> String {
         format!("{}\n{}", self.out, self.err)
     }
 }
 
 /// Runs `terraform <args>` in `ws`, printing how it went under `label`.
-pub fn run(tf: &Terraform, ws: &Workspace, args: &[&str], label: &str) -> Run {
+pub(crate) fn run(tf: &Terraform, ws: &Workspace, args: &[&str], label: &str) -> Run {
     let started = Instant::now();
     let output = ws.run(tf, args);
     let (out, err) = text(&output);
@@ -49,12 +49,12 @@ pub fn run(tf: &Terraform, ws: &Workspace, args: &[&str], label: &str) -> Run {
 }
 
 /// `terraform plan -input=false -no-color`.
-pub fn plan(tf: &Terraform, ws: &Workspace, label: &str) -> Run {
+pub(crate) fn plan(tf: &Terraform, ws: &Workspace, label: &str) -> Run {
     run(tf, ws, &["plan", "-input=false", "-no-color"], label)
 }
 
 /// Asserts that `run` failed with `summary` (and each of `details`) in Terraform's errors.
-pub fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
+pub(crate) fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
     assert!(!run.ok, "{label}: should fail\n{}\n{}", run.out, run.err);
     assert!(
         run.err.contains(&format!("Error: {summary}")),
@@ -72,7 +72,7 @@ pub fn assert_failed(run: &Run, label: &str, summary: &str, details: &[&str]) {
 }
 
 /// Asserts that no run of 8 characters of any of `secrets` appears in `text`.
-pub fn assert_no_pieces(text: &str, secrets: &[&str], label: &str) {
+pub(crate) fn assert_no_pieces(text: &str, secrets: &[&str], label: &str) {
     for secret in secrets {
         for start in 0..=secret.len().saturating_sub(8) {
             let piece = &secret[start..(start + 8).min(secret.len())];

@@ -8,13 +8,13 @@ use std::process::Command;
 use super::terraform::text;
 
 /// A GnuPG home of the test's own, removed (and its agent stopped) on drop.
-pub struct Keyring {
+pub(crate) struct Keyring {
     home: tempfile::TempDir,
 }
 
 /// A key made in a [`Keyring`].
 #[derive(Debug, Clone)]
-pub struct Key {
+pub(crate) struct Key {
     /// Its fingerprint, what `release.sh --sign` is given.
     pub fingerprint: String,
     /// Its long key id (16 upper-case hex digits), as Terraform prints it.
@@ -23,7 +23,7 @@ pub struct Key {
 
 impl Keyring {
     /// An empty keyring.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let home = tempfile::Builder::new()
             .prefix("gpg")
             .tempdir_in("/tmp")
@@ -32,12 +32,12 @@ impl Keyring {
     }
 
     /// The GNUPGHOME to give gpg and release.sh.
-    pub fn home(&self) -> &Path {
+    pub(crate) fn home(&self) -> &Path {
         self.home.path()
     }
 
     /// `gpg --batch args…` on this keyring.
-    pub fn gpg(&self, args: &[&str]) -> String {
+    pub(crate) fn gpg(&self, args: &[&str]) -> String {
         let output = Command::new("gpg")
             .arg("--batch")
             .args(args)
@@ -50,7 +50,7 @@ impl Keyring {
     }
 
     /// A new RSA signing key for `name`, with no passphrase and no expiry.
-    pub fn generate_rsa(&self, name: &str) -> Key {
+    pub(crate) fn generate_rsa(&self, name: &str) -> Key {
         let uid = format!("{name} <release@example.test>");
         self.gpg(&[
             "--pinentry-mode",

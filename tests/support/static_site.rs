@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 use super::tls_server::Leaf;
 
 /// A running static host, stopped on drop.
-pub struct StaticSite {
+pub(crate) struct StaticSite {
     /// The port it listens on.
     pub port: u16,
     root: Arc<Mutex<PathBuf>>,
@@ -25,7 +25,7 @@ pub struct StaticSite {
 
 impl StaticSite {
     /// Serves `root` over HTTPS with `leaf` (a certificate for 127.0.0.1).
-    pub fn start(leaf: Leaf, root: &Path) -> Self {
+    pub(crate) fn start(leaf: Leaf, root: &Path) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -74,17 +74,17 @@ impl StaticSite {
     }
 
     /// `https://127.0.0.1:PORT`, the site's base URL.
-    pub fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("https://127.0.0.1:{}", self.port)
     }
 
     /// Serves `root` from now on.
-    pub fn set_root(&self, root: &Path) {
+    pub(crate) fn set_root(&self, root: &Path) {
         *self.root.lock().expect("site root") = root.to_path_buf();
     }
 
     /// The paths requested so far, oldest first.
-    pub fn requests(&self) -> Vec<String> {
+    pub(crate) fn requests(&self) -> Vec<String> {
         self.requests.lock().expect("request log").clone()
     }
 }

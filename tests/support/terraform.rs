@@ -5,34 +5,24 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use super::fake_api::{ACCOUNT, CONNECTOR};
+use super::{on_path, under_ci};
 
 /// One Terraform CLI to test with.
 #[derive(Debug, Clone)]
-pub struct Terraform {
+pub(crate) struct Terraform {
     /// A label for messages, e.g. `terraform 1.11`.
     pub label: String,
     program: PathBuf,
-}
-
-fn under_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
 impl Terraform {
     /// Every Terraform available: the machine's `terraform` and Terraform 1.15
     /// from `.tools` (installed by scripts/setup.sh). Under `CI=true` both must be present.
-    pub fn all() -> Vec<Terraform> {
+    pub(crate) fn all() -> Vec<Terraform> {
         let mut found = Vec::new();
         match on_path("terraform") {
             Some(program) => found.push(Terraform {
@@ -67,14 +57,14 @@ impl Terraform {
 }
 
 /// A Terraform working directory with its own CLI configuration and HOME.
-pub struct Workspace {
+pub(crate) struct Workspace {
     dir: tempfile::TempDir,
     env: Vec<(String, String)>,
 }
 
 impl Workspace {
     /// A workspace whose configuration is `main_tf`, using the built provider.
-    pub fn new(main_tf: &str) -> Self {
+    pub(crate) fn new(main_tf: &str) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let plugins = dir.path().join("plugins");
         std::fs::create_dir_all(&plugins).expect("plugins dir");
@@ -110,30 +100,30 @@ impl Workspace {
     }
 
     /// The directory Terraform runs in.
-    pub fn work_dir(&self) -> PathBuf {
+    pub(crate) fn work_dir(&self) -> PathBuf {
         self.dir.path().join("work")
     }
 
     /// Sets an environment variable for every later run.
-    pub fn set_env(&mut self, key: &str, value: &str) {
+    pub(crate) fn set_env(&mut self, key: &str, value: &str) {
         self.env.retain(|(k, _)| k != key);
         self.env.push((key.to_string(), value.to_string()));
     }
 
     /// Replaces the configuration.
-    pub fn write_main(&self, main_tf: &str) {
+    pub(crate) fn write_main(&self, main_tf: &str) {
         std::fs::write(self.work_dir().join("main.tf"), main_tf).expect("write main.tf");
     }
 
     /// Runs `terraform <args>` and returns its output.
-    pub fn run(&self, terraform: &Terraform, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, terraform: &Terraform, args: &[&str]) -> Output {
         self.command(terraform, args)
             .output()
             .unwrap_or_else(|e| panic!("run {}: {e}", terraform.label))
     }
 
     /// Runs `terraform <args>`, asserts that it succeeds and returns its stdout.
-    pub fn run_ok(&self, terraform: &Terraform, args: &[&str]) -> String {
+    pub(crate) fn run_ok(&self, terraform: &Terraform, args: &[&str]) -> String {
         let output = self.run(terraform, args);
         let (out, err) = text(&output);
         assert!(
@@ -147,17 +137,17 @@ impl Workspace {
 
     /// Runs `terraform <args>` with `-var` arguments for the seeded account
     /// and connector, the variables examples/basic and its kin take.
-    pub fn run_for_connector(&self, terraform: &Terraform, args: &[&str]) -> Output {
+    pub(crate) fn run_for_connector(&self, terraform: &Terraform, args: &[&str]) -> Output {
         with_connector_vars(args, |all| self.run(terraform, all))
     }
 
     /// [`Workspace::run_for_connector`], asserting success; returns stdout.
-    pub fn run_ok_for_connector(&self, terraform: &Terraform, args: &[&str]) -> String {
+    pub(crate) fn run_ok_for_connector(&self, terraform: &Terraform, args: &[&str]) -> String {
         with_connector_vars(args, |all| self.run_ok(terraform, all))
     }
 
     /// The command `terraform <args>` in this workspace, to spawn and control.
-    pub fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, terraform: &Terraform, args: &[&str]) -> Command {
         let mut command = Command::new(&terraform.program);
         command.args(args).current_dir(self.work_dir());
         for (key, _) in std::env::vars() {
@@ -172,13 +162,13 @@ impl Workspace {
     }
 
     /// The dev_overrides directory holding the provider executable.
-    pub fn plugins_dir(&self) -> PathBuf {
+    pub(crate) fn plugins_dir(&self) -> PathBuf {
         self.dir.path().join("plugins")
     }
 
     /// Replaces the provider executable with a script that runs the built
     /// provider offering only `versions` (e.g. `5`), whatever Terraform offers.
-    pub fn force_protocol_versions(&self, versions: &str) {
+    pub(crate) fn force_protocol_versions(&self, versions: &str) {
         use std::os::unix::fs::PermissionsExt;
         let wrapper = self.plugins_dir().join("terraform-provider-cloudflare");
         std::fs::remove_file(&wrapper).expect("remove provider link");
@@ -195,13 +185,13 @@ impl Workspace {
     }
 
     /// Replaces the CLI configuration (e.g. with a filesystem mirror's).
-    pub fn set_cli_config(&self, config: &str) {
+    pub(crate) fn set_cli_config(&self, config: &str) {
         std::fs::write(self.dir.path().join("terraform.rc"), config).expect("write CLI config");
     }
 
     /// Adds a dev_overrides entry sending `address` to the built provider too,
     /// for configurations that name it under another source address.
-    pub fn override_address(&self, address: &str) {
+    pub(crate) fn override_address(&self, address: &str) {
         let path = self.dir.path().join("terraform.rc");
         let config = std::fs::read_to_string(&path).expect("read CLI config");
         let entry = format!(
@@ -217,7 +207,7 @@ impl Workspace {
     }
 
     /// Path of a file in the work directory.
-    pub fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.work_dir().join(name)
     }
 }
@@ -233,7 +223,7 @@ fn with_connector_vars<T>(args: &[&str], run: impl FnOnce(&[&str]) -> T) -> T {
 
 /// The `terraform` block that selects this provider (through a workspace's
 /// dev_overrides), for configurations written in tests.
-pub const REQUIRED_PROVIDERS: &str = r#"
+pub(crate) const REQUIRED_PROVIDERS: &str = r#"
 terraform {
   required_providers {
     cloudflare = { source = "cloudflare/cloudflare" }
@@ -244,7 +234,7 @@ terraform {
 /// A configuration reading the seeded connector, with `provider_block` as the
 /// body of the `provider "cloudflare"` block and its email domain as the
 /// output `email_domain`.
-pub fn one_connector_config(provider_block: &str) -> String {
+pub(crate) fn one_connector_config(provider_block: &str) -> String {
     format!(
         r#"{REQUIRED_PROVIDERS}
 provider "cloudflare" {{
@@ -264,12 +254,12 @@ output "email_domain" {{
 }
 
 /// The provider binary under test.
-pub fn provider_binary() -> &'static Path {
+pub(crate) fn provider_binary() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_terraform-provider-cloudflare"))
 }
 
 /// Output as text, for assertions and failure messages.
-pub fn text(output: &Output) -> (String, String) {
+pub(crate) fn text(output: &Output) -> (String, String) {
     (
         String::from_utf8_lossy(&output.stdout).into_owned(),
         String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -278,14 +268,14 @@ pub fn text(output: &Output) -> (String, String) {
 
 /// Text with every run of whitespace made one space, for matching Terraform
 /// messages whatever width it wrapped them at.
-pub fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Process ids of live processes whose environment holds `KEY=VALUE` exactly:
 /// how a test finds the provider processes a Terraform run started (Terraform
 /// passes its environment on), wherever their executable lives.
-pub fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
+pub(crate) fn processes_with_env(key: &str, value: &str) -> Vec<u32> {
     let wanted = format!("{key}={value}");
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return Vec::new();
@@ -318,7 +308,7 @@ impl Workspace {
     /// Runs `apply -auto-approve` with `args` (such as `-var` arguments), then
     /// `output -json`, asserting that both succeed; returns apply's output and
     /// the parsed outputs.
-    pub fn apply_and_output(
+    pub(crate) fn apply_and_output(
         &self,
         terraform: &Terraform,
         args: &[&str],
@@ -341,7 +331,7 @@ impl Workspace {
     /// Runs `plan`, `apply -auto-approve` and `output -json` with `vars`
     /// (`-var` arguments), asserting that each succeeds and that the plan read
     /// `data_source`; returns the parsed outputs.
-    pub fn plan_apply_output(
+    pub(crate) fn plan_apply_output(
         &self,
         terraform: &Terraform,
         vars: &[&str],
@@ -364,7 +354,7 @@ impl Workspace {
 
 /// `-var` arguments for the seeded account and `connector`, for
 /// examples/basic and its kin.
-pub fn connector_vars(connector: &str) -> Vec<String> {
+pub(crate) fn connector_vars(connector: &str) -> Vec<String> {
     vec![
         "-var".to_string(),
         format!("account_id={ACCOUNT}"),
@@ -376,7 +366,7 @@ pub fn connector_vars(connector: &str) -> Vec<String> {
 impl Workspace {
     /// Sends Terraform's debug log, the provider's lines among it, to
     /// `terraform.log` in the work directory for [`assert_served_over`].
-    pub fn log_debug_to_file(&mut self) {
+    pub(crate) fn log_debug_to_file(&mut self) {
         let log = self.path("terraform.log");
         self.set_env("TF_LOG", "debug");
         self.set_env("TF_LOG_PATH", &log.display().to_string());
@@ -385,7 +375,7 @@ impl Workspace {
     /// Asserts that every provider process Terraform started in this
     /// workspace (as logged by [`Workspace::log_debug_to_file`]) listened on
     /// `network` (`unix` or `tcp`) with AutoMTLS, and that there was one.
-    pub fn assert_served_over(&self, network: &str, label: &str) {
+    pub(crate) fn assert_served_over(&self, network: &str, label: &str) {
         let log = std::fs::read_to_string(self.path("terraform.log")).expect("TF_LOG_PATH file");
         let started: Vec<&str> = log
             .lines()

@@ -10,12 +10,12 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::net::{TcpListener, TcpStream};
 
 /// A certificate authority of the test's own, which no machine trusts unless told to.
-pub struct TestCa {
+pub(crate) struct TestCa {
     issuer: rcgen::CertifiedIssuer<'static, rcgen::KeyPair>,
 }
 
 /// A leaf certificate and its key.
-pub struct Leaf {
+pub(crate) struct Leaf {
     /// The certificate, DER.
     pub cert: CertificateDer<'static>,
     /// Its private key.
@@ -24,7 +24,7 @@ pub struct Leaf {
 
 impl TestCa {
     /// A new CA.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("CA params");
         params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
         params
@@ -41,12 +41,12 @@ impl TestCa {
     }
 
     /// The CA certificate as PEM, what SSL_CERT_FILE holds.
-    pub fn pem(&self) -> String {
+    pub(crate) fn pem(&self) -> String {
         self.issuer.pem()
     }
 
     /// A leaf for `names` (host names or IP addresses), expired when `expired`.
-    pub fn leaf(&self, names: &[&str], expired: bool) -> Leaf {
+    pub(crate) fn leaf(&self, names: &[&str], expired: bool) -> Leaf {
         let mut params =
             rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
                 .expect("leaf params");
@@ -71,7 +71,7 @@ impl TestCa {
 }
 
 /// A self-signed leaf for `names`, signed by no CA at all.
-pub fn self_signed(names: &[&str]) -> Leaf {
+pub(crate) fn self_signed(names: &[&str]) -> Leaf {
     let key = rcgen::KeyPair::generate().expect("key");
     let cert =
         rcgen::CertificateParams::new(names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
@@ -86,7 +86,7 @@ pub fn self_signed(names: &[&str]) -> Leaf {
 
 /// A TLS server on 127.0.0.1 presenting `leaf`, relaying each connection's
 /// plaintext to `upstream` (`host:port`); stopped on drop.
-pub struct TlsFront {
+pub(crate) struct TlsFront {
     /// The port it listens on.
     pub port: u16,
     accepted: Arc<AtomicUsize>,
@@ -95,7 +95,7 @@ pub struct TlsFront {
 
 impl TlsFront {
     /// Starts the server.
-    pub fn start(leaf: Leaf, upstream: &str) -> Self {
+    pub(crate) fn start(leaf: Leaf, upstream: &str) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -139,7 +139,7 @@ impl TlsFront {
     }
 
     /// TCP connections accepted so far (each a TLS handshake attempt).
-    pub fn connections(&self) -> usize {
+    pub(crate) fn connections(&self) -> usize {
         self.accepted.load(Ordering::SeqCst)
     }
 }

@@ -14,17 +14,17 @@ use tfcf::plugin::Type;
 use tfcf::plugin::Value;
 
 /// The object type of the provider configuration.
-pub fn provider_type() -> Type {
+pub(crate) fn provider_type() -> Type {
     Schema::new("", ProviderConfig::attributes()).value_type()
 }
 
 /// The object type of `cloudflare_sso_connector`.
-pub fn connector_type() -> Type {
+pub(crate) fn connector_type() -> Type {
     Schema::new("", SsoConnector::attributes()).value_type()
 }
 
 /// An object of `ty` with every attribute null except `pairs`.
-pub fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
+pub(crate) fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
     let Type::Object(attributes) = ty else {
         panic!("not an object type: {ty:?}");
     };
@@ -39,7 +39,7 @@ pub fn object(ty: &Type, pairs: &[(&str, Value)]) -> Value {
 }
 
 /// A msgpack DynamicValue of `value` typed `ty`.
-pub fn dynamic(value: &Value, ty: &Type) -> pb::DynamicValue {
+pub(crate) fn dynamic(value: &Value, ty: &Type) -> pb::DynamicValue {
     pb::DynamicValue {
         msgpack: msgpack::encode(value, ty).expect("encode DynamicValue"),
         json: Vec::new(),
@@ -47,7 +47,7 @@ pub fn dynamic(value: &Value, ty: &Type) -> pb::DynamicValue {
 }
 
 /// A DynamicValue carrying `bytes` as its msgpack, however malformed.
-pub fn raw(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
+pub(crate) fn raw(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
         msgpack: bytes,
         json: Vec::new(),
@@ -55,7 +55,7 @@ pub fn raw(bytes: Vec<u8>) -> Option<pb::DynamicValue> {
 }
 
 /// A DynamicValue carrying `text` as its JSON.
-pub fn json(text: impl Into<Vec<u8>>) -> Option<pb::DynamicValue> {
+pub(crate) fn json(text: impl Into<Vec<u8>>) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
         msgpack: Vec::new(),
         json: text.into(),
@@ -65,20 +65,20 @@ pub fn json(text: impl Into<Vec<u8>>) -> Option<pb::DynamicValue> {
 /// The msgpack of an object holding just `pairs`, each value encoded by the
 /// type it implies rather than by any schema: a configuration of the wrong
 /// shape (a number for a string, an attribute the schema lacks, …).
-pub fn loose_object(pairs: &[(&str, Value)]) -> Vec<u8> {
+pub(crate) fn loose_object(pairs: &[(&str, Value)]) -> Vec<u8> {
     let value = Value::object(pairs.iter().cloned());
     msgpack::encode(&value, &value.implied_type()).expect("encode a loose object")
 }
 
 /// The state in a ReadDataSource response, decoded against `ty`.
-pub fn state(state: Option<pb::DynamicValue>, ty: &Type) -> Value {
+pub(crate) fn state(state: Option<pb::DynamicValue>, ty: &Type) -> Value {
     let state = state.expect("a state in the response");
     msgpack::decode(&state.msgpack, ty).expect("the state decodes against the schema type")
 }
 
 /// The connector state of a read that must have succeeded; `what` names the
 /// read if it did not.
-pub fn read_connector(response: pb::read_data_source::Response, what: &str) -> Value {
+pub(crate) fn read_connector(response: pb::read_data_source::Response, what: &str) -> Value {
     assert!(
         response.diagnostics.is_empty(),
         "{what}: {:?}",
@@ -88,13 +88,13 @@ pub fn read_connector(response: pb::read_data_source::Response, what: &str) -> V
 }
 
 /// A provider configuration with `pairs` set.
-pub fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
+pub(crate) fn provider_config(pairs: &[(&str, Value)]) -> pb::DynamicValue {
     let ty = provider_type();
     dynamic(&object(&ty, pairs), &ty)
 }
 
 /// A `cloudflare_sso_connector` configuration.
-pub fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
+pub(crate) fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
     let ty = connector_type();
     dynamic(
         &object(
@@ -106,7 +106,7 @@ pub fn connector_config(account: Value, connector: Value) -> pb::DynamicValue {
 }
 
 /// A ReadDataSource request for one connector.
-pub fn read_request(account: &str, connector: &str) -> pb::read_data_source::Request {
+pub(crate) fn read_request(account: &str, connector: &str) -> pb::read_data_source::Request {
     pb::read_data_source::Request {
         type_name: "cloudflare_sso_connector".to_string(),
         config: Some(connector_config(
