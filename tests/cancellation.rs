@@ -4,7 +4,7 @@
 //! exits and removes the socket.
 
 use std::io::Read;
-use std::process::Stdio;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::support;
@@ -124,23 +124,7 @@ async fn ctrl_c_on_terraform_plan_against_a_slow_api_ends_promptly_leaving_no_pr
             let log_path = ws.path("terraform.log");
             ws.set_env("TF_LOG_PROVIDER", "trace");
             ws.set_env("TF_LOG_PATH", &log_path.display().to_string());
-            let mut plan = ws
-                .command(
-                    &tf,
-                    &[
-                        "plan",
-                        "-input=false",
-                        "-no-color",
-                        "-var",
-                        &format!("account_id={ACCOUNT}"),
-                        "-var",
-                        &format!("sso_connector_id={CONNECTOR}"),
-                    ],
-                )
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
-                .spawn()
-                .expect("start terraform plan");
+            let mut plan = start_plan(&ws, &tf, Stdio::piped);
             wait_for_api_request(&api, Duration::from_secs(60)).await;
             tokio::time::sleep(Duration::from_millis(100)).await;
             assert!(
@@ -292,23 +276,7 @@ async fn sigkill_of_terraform_during_a_plan_leaves_no_provider() {
         ws.set_env("TFCF_CANCELLATION_TEST", &marker);
         ws.set_env("CLOUDFLARE_API_TOKEN", TOKEN);
         ws.set_env("CLOUDFLARE_BASE_URL", &api.url);
-        let mut plan = ws
-            .command(
-                &tf,
-                &[
-                    "plan",
-                    "-input=false",
-                    "-no-color",
-                    "-var",
-                    &format!("account_id={ACCOUNT}"),
-                    "-var",
-                    &format!("sso_connector_id={CONNECTOR}"),
-                ],
-            )
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start terraform plan");
+        let mut plan = start_plan(&ws, &tf, Stdio::null);
         wait_for_api_request(&api, Duration::from_secs(60)).await;
         assert!(
             processes_with_env("TFCF_CANCELLATION_TEST", &marker).len() >= 2,
@@ -319,4 +287,25 @@ async fn sigkill_of_terraform_during_a_plan_leaves_no_provider() {
         let took = wait_until_gone(&marker, Duration::from_secs(10), &label).await;
         eprintln!("{label}: the provider exited {took:?} after terraform was SIGKILLed");
     }
+}
+
+/// Starts `terraform plan` of the one-connector workspace `ws`, its stdout
+/// and stderr each made by `output`.
+fn start_plan(ws: &Workspace, tf: &Terraform, output: fn() -> Stdio) -> Child {
+    ws.command(
+        tf,
+        &[
+            "plan",
+            "-input=false",
+            "-no-color",
+            "-var",
+            &format!("account_id={ACCOUNT}"),
+            "-var",
+            &format!("sso_connector_id={CONNECTOR}"),
+        ],
+    )
+    .stdout(output())
+    .stderr(output())
+    .spawn()
+    .expect("start terraform plan")
 }

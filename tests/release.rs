@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use crate::support;
 use crate::support::fake_api::{FakeApi, TOKEN};
 use crate::support::mirror::{
-    cli_config_block, install_ok, locked_versions, platform, repo, script, utf8, OFFICIAL_ADDRESS,
-    RECOMMENDED_ADDRESS, VERSION,
+    assert_refused, basic_under, cli_config_block, install_ok, locked_versions, platform, repo,
+    script, utf8, OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS, VERSION,
 };
 use crate::support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 
@@ -150,20 +150,6 @@ fn the_sbom_is_cyclonedx_naming_the_dependencies_at_their_locked_versions() {
             "no component with purl {purl}"
         );
     }
-}
-
-/// The basic example with its provider under `address`.
-fn basic_under(address: &str) -> String {
-    let basic = fs::read_to_string(repo().join("examples/basic/main.tf")).expect("basic");
-    let moved = basic.replace(
-        "source = \"cloudflare/cloudflare\"",
-        &format!("source = \"{address}\""),
-    );
-    assert_ne!(
-        basic, moved,
-        "examples/basic/main.tf has no provider source"
-    );
-    moved
 }
 
 /// examples/basic with its provider under `address`, installed by `cli_config`, reading `api`.
@@ -349,18 +335,6 @@ fn release_script_refuses_bad_input_and_writes_nothing() {
         let output = script("release.sh", &all);
         let (stdout, err) = text(&output);
         assert_eq!(output.status.code(), Some(code), "{all:?}\n{stdout}\n{err}");
-        assert!(
-            err.contains(needle),
-            "{all:?}: expected {needle:?} in {err}"
-        );
-        let left: Vec<_> = fs::read_dir(&out_dir)
-            .map(|entries| {
-                entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.file_name())
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert!(left.is_empty(), "{all:?} left {left:?}");
+        assert_refused(&output, &all, needle, &out_dir);
     }
 }

@@ -65,6 +65,39 @@ pub(crate) fn script(script: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"))
 }
 
+/// The basic example with its provider under `address`.
+pub(crate) fn basic_under(address: &str) -> String {
+    let basic = std::fs::read_to_string(repo().join("examples/basic/main.tf")).expect("basic");
+    let moved = basic.replace(
+        "source = \"cloudflare/cloudflare\"",
+        &format!("source = \"{address}\""),
+    );
+    assert_ne!(
+        basic, moved,
+        "examples/basic/main.tf has no provider source"
+    );
+    moved
+}
+
+/// Checks that a script run with `args` was refused with `needle` on
+/// stderr and left nothing in `out`.
+pub(crate) fn assert_refused(output: &Output, args: &[&str], needle: &str, out: &Path) {
+    let (_, err) = text(output);
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected {needle:?} in {err}"
+    );
+    let left: Vec<_> = std::fs::read_dir(out)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| e.file_name())
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(left.is_empty(), "{args:?} left {left:?}");
+}
+
 /// Runs `scripts/install.sh args…`, asserts success and returns its stdout.
 pub(crate) fn install_ok(args: &[&str]) -> String {
     let output = script("install.sh", args);

@@ -10,9 +10,8 @@ use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 
-use super::tls_server::Leaf;
+use super::tls_server::{Leaf, TlsListener};
 
 /// A running static host, stopped on drop.
 pub(crate) struct StaticSite {
@@ -26,23 +25,8 @@ pub(crate) struct StaticSite {
 impl StaticSite {
     /// Serves `root` over HTTPS with `leaf` (a certificate for 127.0.0.1).
     pub(crate) fn start(leaf: Leaf, root: &Path) -> Self {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let config = rustls::ServerConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_no_client_auth()
-            .with_single_cert(vec![leaf.cert], leaf.key)
-            .expect("server config");
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
-        let listener = runtime
-            .block_on(TcpListener::bind("127.0.0.1:0"))
-            .expect("bind 127.0.0.1");
-        let port = listener.local_addr().expect("address").port();
+        let tls = TlsListener::bind(leaf);
+        let (runtime, listener, acceptor) = (tls.runtime, tls.listener, tls.acceptor);
         let root = Arc::new(Mutex::new(root.to_path_buf()));
         let requests = Arc::new(Mutex::new(Vec::new()));
         let (served, logged) = (Arc::clone(&root), Arc::clone(&requests));
@@ -66,7 +50,7 @@ impl StaticSite {
             }
         });
         Self {
-            port,
+            port: tls.port,
             root,
             requests,
             runtime: Some(runtime),

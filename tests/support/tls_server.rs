@@ -84,18 +84,22 @@ pub(crate) fn self_signed(names: &[&str]) -> Leaf {
     }
 }
 
-/// A TLS server on 127.0.0.1 presenting `leaf`, relaying each connection's
-/// plaintext to `upstream` (`host:port`); stopped on drop.
-pub(crate) struct TlsFront {
-    /// The port it listens on.
-    pub port: u16,
-    accepted: Arc<AtomicUsize>,
-    runtime: Option<tokio::runtime::Runtime>,
+/// What a TLS server on 127.0.0.1 starts from: a one-thread runtime of its
+/// own, a listener on a free port, and an acceptor presenting a leaf.
+pub(crate) struct TlsListener {
+    /// The runtime the server's tasks run on.
+    pub(crate) runtime: tokio::runtime::Runtime,
+    /// Bound to 127.0.0.1 on `port`.
+    pub(crate) listener: TcpListener,
+    /// The TLS side of each accepted connection.
+    pub(crate) acceptor: tokio_rustls::TlsAcceptor,
+    /// The port.
+    pub(crate) port: u16,
 }
 
-impl TlsFront {
-    /// Starts the server.
-    pub(crate) fn start(leaf: Leaf, upstream: &str) -> Self {
+impl TlsListener {
+    /// Binds 127.0.0.1 and prepares to present `leaf`.
+    pub(crate) fn bind(leaf: Leaf) -> Self {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -113,6 +117,29 @@ impl TlsFront {
             .block_on(TcpListener::bind("127.0.0.1:0"))
             .expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("address").port();
+        Self {
+            runtime,
+            listener,
+            acceptor,
+            port,
+        }
+    }
+}
+
+/// A TLS server on 127.0.0.1 presenting `leaf`, relaying each connection's
+/// plaintext to `upstream` (`host:port`); stopped on drop.
+pub(crate) struct TlsFront {
+    /// The port it listens on.
+    pub port: u16,
+    accepted: Arc<AtomicUsize>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl TlsFront {
+    /// Starts the server.
+    pub(crate) fn start(leaf: Leaf, upstream: &str) -> Self {
+        let tls = TlsListener::bind(leaf);
+        let (runtime, listener, acceptor) = (tls.runtime, tls.listener, tls.acceptor);
         let accepted = Arc::new(AtomicUsize::new(0));
         let counter = Arc::clone(&accepted);
         let upstream = upstream.to_string();
@@ -132,7 +159,7 @@ impl TlsFront {
             }
         });
         Self {
-            port,
+            port: tls.port,
             accepted,
             runtime: Some(runtime),
         }
