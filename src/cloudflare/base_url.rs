@@ -5,7 +5,7 @@
 //! no error ever quotes its query string or fragment.
 
 /// Default API endpoint.
-pub const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
+pub(crate) const DEFAULT_BASE_URL: &str = "https://api.cloudflare.com/client/v4";
 
 /// A path segment at least this long that mixes letters and digits is taken
 /// for a secret (a key a proxy expects in the path) and never shown.

@@ -34,12 +34,12 @@ use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Largest response body read before giving up: a thousand times a page of
 /// fifty connectors.
-pub const MAX_BODY_BYTES: usize = 4 << 20;
+pub(crate) const MAX_BODY_BYTES: usize = 4 << 20;
 /// Longest time allowed to open a connection (shorter when `request_timeout` is).
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A read that waited longer than this for the API budget tells the user why,
 /// with a warning on the read.
-pub const WARN_WAIT: Duration = Duration::from_secs(30);
+pub(crate) const WARN_WAIT: Duration = Duration::from_secs(30);
 /// How long an idle pooled connection is kept for reuse.
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 /// TCP keep-alive probes on pooled connections, so dead ones are noticed.

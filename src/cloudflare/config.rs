@@ -16,39 +16,36 @@ use crate::plugin::Value;
 use crate::plugin::{ConfigValue, TfObject};
 use crate::plugin::{Diagnostic, Diagnostics};
 
-pub use crate::cloudflare::base_url::DEFAULT_BASE_URL;
-pub use crate::cloudflare::credentials::{
-    ENV_API_KEY, ENV_API_TOKEN, ENV_API_USER_SERVICE_KEY, ENV_EMAIL,
-};
+pub(crate) use crate::cloudflare::base_url::DEFAULT_BASE_URL;
 
 /// Environment variable for `base_url`.
-pub const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
+pub(crate) const ENV_BASE_URL: &str = "CLOUDFLARE_BASE_URL";
 /// Environment variable for `user_agent_operator_suffix`.
-pub const ENV_USER_AGENT_OPERATOR_SUFFIX: &str = "CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX";
+pub(crate) const ENV_USER_AGENT_OPERATOR_SUFFIX: &str = "CLOUDFLARE_USER_AGENT_OPERATOR_SUFFIX";
 /// Environment variable for `max_retries`.
-pub const ENV_MAX_RETRIES: &str = "CLOUDFLARE_MAX_RETRIES";
+pub(crate) const ENV_MAX_RETRIES: &str = "CLOUDFLARE_MAX_RETRIES";
 /// Environment variable for `request_timeout`.
-pub const ENV_REQUEST_TIMEOUT: &str = "CLOUDFLARE_REQUEST_TIMEOUT";
+pub(crate) const ENV_REQUEST_TIMEOUT: &str = "CLOUDFLARE_REQUEST_TIMEOUT";
 /// Environment variable for `rate_limit`.
-pub const ENV_RATE_LIMIT: &str = "CLOUDFLARE_RATE_LIMIT";
+pub(crate) const ENV_RATE_LIMIT: &str = "CLOUDFLARE_RATE_LIMIT";
 /// Environment variable for `read_timeout`.
-pub const ENV_READ_TIMEOUT: &str = "CLOUDFLARE_READ_TIMEOUT";
+pub(crate) const ENV_READ_TIMEOUT: &str = "CLOUDFLARE_READ_TIMEOUT";
 
 /// Retries after a failed attempt when neither configuration nor environment says.
-pub const DEFAULT_MAX_RETRIES: u32 = 6;
+pub(crate) const DEFAULT_MAX_RETRIES: u32 = 6;
 /// Per-attempt timeout when neither configuration nor environment says.
-pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// The whole time one read may take when neither configuration nor
 /// environment says: a full five-minute window of Cloudflare's request
 /// budget, and a minute for the attempts around it.
-pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(360);
+pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(360);
 /// The smallest fixed cap `rate_limit` accepts above 0: one request every
 /// 100 s. Smaller rates would hold every read past any `read_timeout`.
-pub const MIN_RATE_LIMIT: f64 = 0.01;
+pub(crate) const MIN_RATE_LIMIT: f64 = 0.01;
 /// Requests per second when neither configuration nor environment says: no
 /// fixed cap. The request budget driven by Cloudflare's rate-limit headers
 /// paces requests instead (see `budget.rs`).
-pub const DEFAULT_RATE_LIMIT: f64 = 0.0;
+pub(crate) const DEFAULT_RATE_LIMIT: f64 = 0.0;
 
 /// The provider configuration block.
 #[derive(Debug, Clone, PartialEq, TfObject)]
@@ -268,7 +265,7 @@ fn suffix_rule() -> StringRule {
 
 /// Checks a User-Agent suffix from `source` (the argument or its variable):
 /// text an HTTP header can carry, sent exactly as given.
-pub fn check_suffix(value: &str, source: &str) -> Result<(), String> {
+pub(crate) fn check_suffix(value: &str, source: &str) -> Result<(), String> {
     if value.trim().is_empty() {
         return Err(format!(
             "{source} is empty. Remove it (or set it to null) to keep the default User-Agent, or set the text to append."
@@ -291,7 +288,7 @@ fn base_url_rule() -> StringRule {
 }
 
 /// Checks a `base_url` argument (see [`base_url::check`]).
-pub fn check_base_url(value: &str) -> Result<(), String> {
+pub(crate) fn check_base_url(value: &str) -> Result<(), String> {
     base_url::check(value, BASE_URL.attribute)
 }
 
@@ -521,6 +518,9 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
+    use crate::cloudflare::credentials::{
+        ENV_API_KEY, ENV_API_TOKEN, ENV_API_USER_SERVICE_KEY, ENV_EMAIL,
+    };
     use crate::cloudflare::env::MapEnv;
     use crate::cloudflare::secret::Secret;
     use crate::plugin::Schema;

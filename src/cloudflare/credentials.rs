@@ -12,13 +12,13 @@ use crate::plugin::ConfigValue;
 use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Environment variable for `api_token`.
-pub const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
+pub(crate) const ENV_API_TOKEN: &str = "CLOUDFLARE_API_TOKEN";
 /// Environment variable for `api_key`.
-pub const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
+pub(crate) const ENV_API_KEY: &str = "CLOUDFLARE_API_KEY";
 /// Environment variable for `email`.
-pub const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
+pub(crate) const ENV_EMAIL: &str = "CLOUDFLARE_EMAIL";
 /// Environment variable for `api_user_service_key`.
-pub const ENV_API_USER_SERVICE_KEY: &str = "CLOUDFLARE_API_USER_SERVICE_KEY";
+pub(crate) const ENV_API_USER_SERVICE_KEY: &str = "CLOUDFLARE_API_USER_SERVICE_KEY";
 
 pub(crate) const API_TOKEN: Setting = Setting::new("api_token", ENV_API_TOKEN);
 pub(crate) const API_KEY: Setting = Setting::new("api_key", ENV_API_KEY);
@@ -155,7 +155,7 @@ pub fn check(value: &str, origin: Origin) -> Result<(), String> {
 /// Checks an email address by the credential rules and its shape: a
 /// non-empty name, one `@`, and a domain with a dot in it. The message never
 /// quotes the address.
-pub fn check_email(value: &str, origin: Origin) -> Result<(), String> {
+pub(crate) fn check_email(value: &str, origin: Origin) -> Result<(), String> {
     check(value, origin)?;
     let name = origin.name();
     let shaped = value.split_once('@').is_some_and(|(local, domain)| {

@@ -55,7 +55,7 @@ impl Setting {
 
 /// The error for an environment variable set to something that is not
 /// text, pointing at the attribute it stands in for, if any.
-pub fn unreadable_error(variable: &str) -> crate::plugin::Diagnostic {
+pub(crate) fn unreadable_error(variable: &str) -> crate::plugin::Diagnostic {
     crate::plugin::Diagnostic::error(
         "Unreadable environment variable",
         format!(

@@ -10,8 +10,9 @@ use reqwest::StatusCode;
 
 use crate::cloudflare::api_error::{ApiError, Failure, StopReason, Stopped, TransportKind};
 use crate::cloudflare::budget::Snapshot;
-use crate::cloudflare::config::{ENV_API_TOKEN, ENV_MAX_RETRIES, ENV_RATE_LIMIT, ENV_READ_TIMEOUT};
+use crate::cloudflare::config::{ENV_MAX_RETRIES, ENV_RATE_LIMIT, ENV_READ_TIMEOUT};
 use crate::cloudflare::credentials::Credentials;
+use crate::cloudflare::credentials::ENV_API_TOKEN;
 use crate::cloudflare::envelope::{ApiMessage, ShownBody};
 use crate::cloudflare::memory::mebibytes;
 use crate::plugin::AttributePath;

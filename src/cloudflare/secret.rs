@@ -19,7 +19,7 @@ impl Secret {
     }
 
     /// The credential itself, for the one place that puts it in a request header.
-    pub fn expose(&self) -> &str {
+    pub(crate) fn expose(&self) -> &str {
         &self.0
     }
 }
@@ -42,7 +42,7 @@ pub const REDACTED: &str = "[REDACTED]";
 /// The shortest run of a credential's characters that counts as a piece of
 /// it: long enough not to match ordinary words, short enough that no useful
 /// part of a credential survives.
-pub const PIECE: usize = 10;
+pub(crate) const PIECE: usize = 10;
 
 /// Credentials shorter than this are too short to find safely in text (a
 /// one-letter "token" would blank every such letter) and are left alone.
@@ -103,7 +103,7 @@ impl Redactor {
     }
 
     /// How many bytes past a cut must be redacted: see [`margin`].
-    pub fn margin(&self) -> usize {
+    pub(crate) fn margin(&self) -> usize {
         margin(self.longest)
     }
 

@@ -106,7 +106,7 @@ pub(crate) fn sso_request(
 }
 
 /// The data source.
-pub struct SsoConnectorDataSource;
+pub(crate) struct SsoConnectorDataSource;
 
 #[async_trait]
 impl ApiDataSource for SsoConnectorDataSource {

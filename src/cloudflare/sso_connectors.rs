@@ -17,11 +17,11 @@ use crate::plugin::TfObject;
 use crate::plugin::{Diagnostic, Diagnostics};
 
 /// Items returned when `max_items` is unset or 0, as in the official provider.
-pub const DEFAULT_MAX_ITEMS: usize = 1000;
+pub(crate) const DEFAULT_MAX_ITEMS: usize = 1000;
 /// Items asked for per page: a size Cloudflare's account-level lists accept.
 pub const PER_PAGE: u64 = 50;
 /// Pages read at most, so a server that never says "last page" cannot keep a read going.
-pub const MAX_PAGES: u64 = 1000;
+pub(crate) const MAX_PAGES: u64 = 1000;
 
 /// Arguments and attributes of `cloudflare_sso_connectors`.
 #[derive(Debug, Clone, PartialEq, TfObject)]
@@ -208,7 +208,7 @@ impl SsoConnectors {
 }
 
 /// The data source.
-pub struct SsoConnectorsDataSource;
+pub(crate) struct SsoConnectorsDataSource;
 
 #[async_trait]
 impl ApiDataSource for SsoConnectorsDataSource {
