@@ -21,6 +21,9 @@ source "$root/scripts/provider.sh"
 bash scripts/setup.sh --cross --release
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --quiet -- -D warnings
+# cargo-deny reads every crate of Cargo.lock, for every platform, offline:
+# fetch them first (a fresh machine's builds fetch only its own platform's).
+cargo fetch --locked --quiet
 cargo deny --offline --log-level error check licenses bans sources
 bash scripts/cross-build.sh --clippy windows_amd64
 target="$(cargo_target_dir "$root")"
