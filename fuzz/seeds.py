@@ -1,17 +1,35 @@
 #!/usr/bin/env python3
-"""Writes starting inputs for the fuzz targets into fuzz/corpus/<target>/.
+"""Lays out the fuzz targets' corpus in fuzz/corpus/<target>/, where
+`cargo fuzz run <target>` reads and grows it (git-ignored).
 
-Only needed to start a corpus from scratch: the committed corpus already
-holds these (or inputs covering the same code). Uses the standard library
-only; the msgpack writer below covers just what the seeds need.
+usage: python3 fuzz/seeds.py          write the hand-made seeds (seed-*) and
+                                      unpack the committed corpus
+       python3 fuzz/seeds.py --pack   after `cargo fuzz cmin`: rewrite the
+                                      committed archives from the folders
+
+The committed corpus is one archive per target, fuzz/corpus/<target>.tar.xz:
+the inputs earlier fuzzing runs found and `cargo fuzz cmin` kept (named by
+their SHA-1, as libFuzzer names them), less anything this script writes
+itself. Unpacking adds what is missing and leaves the folder's other files
+alone. Packing is reproducible (sorted, no times or owners). Uses the
+standard library only; the msgpack writer below covers just what the seeds
+need.
 """
 
 import hashlib
+import io
 import json
+import lzma
 import os
+import re
 import struct
+import sys
+import tarfile
 
 ROOT = os.path.dirname(os.path.abspath(__file__))
+CORPUS = os.path.join(ROOT, "corpus")
+# What an archive may hold: libFuzzer's names for the inputs it keeps.
+MEMBER = re.compile(r"^[0-9a-f]{40}$")
 
 
 def mp(value):
@@ -151,26 +169,101 @@ API = {
 }
 
 
+SEEDS = {
+    "msgpack_decode": MSGPACK,
+    "json_value": JSON_VALUES,
+    "type_json": TYPES,
+    "api_response": API,
+}
+
+
+def as_bytes(data):
+    return data.encode() if isinstance(data, str) else data
+
+
 def write(target, name, data):
-    directory = os.path.join(ROOT, "corpus", target)
+    directory = os.path.join(CORPUS, target)
     os.makedirs(directory, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode()
+    data = as_bytes(data)
     digest = hashlib.sha1(data).hexdigest()
     with open(os.path.join(directory, f"seed-{name}-{digest[:8]}"), "wb") as f:
         f.write(data)
 
 
-def main():
-    for name, data in MSGPACK.items():
-        write("msgpack_decode", name, data)
-    for name, data in JSON_VALUES.items():
-        write("json_value", name, data)
-    for name, data in TYPES.items():
-        write("type_json", name, data)
-    for name, data in API.items():
-        write("api_response", name, data)
+def archive_path(target):
+    return os.path.join(CORPUS, f"{target}.tar.xz")
+
+
+def unpack(target):
+    """Writes the archive's inputs missing from the target's folder; returns how many."""
+    path = archive_path(target)
+    if not os.path.isfile(path):
+        return 0
+    directory = os.path.join(CORPUS, target)
+    os.makedirs(directory, exist_ok=True)
+    added = 0
+    with tarfile.open(path, "r:xz") as archive:
+        for member in archive:
+            # Only plain files named as libFuzzer names them: nothing that
+            # could land outside the folder.
+            if not member.isfile() or not MEMBER.match(member.name):
+                sys.exit(f"seeds: {path} holds {member.name!r}, which is not a corpus input")
+            destination = os.path.join(directory, member.name)
+            if os.path.exists(destination):
+                continue
+            data = archive.extractfile(member).read()
+            if hashlib.sha1(data).hexdigest() != member.name:
+                sys.exit(f"seeds: {path}: {member.name} does not hold the input its name says")
+            with open(destination, "wb") as f:
+                f.write(data)
+            added += 1
+    return added
+
+
+def pack(target):
+    """Rewrites the target's archive from its folder, less the seeds; returns how many it holds."""
+    directory = os.path.join(CORPUS, target)
+    if not os.path.isdir(directory):
+        sys.exit(f"seeds: no {directory} to pack; run python3 fuzz/seeds.py first")
+    seeds = {hashlib.sha1(as_bytes(data)).hexdigest() for data in SEEDS[target].values()}
+    inputs = {}
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        if name.startswith("seed-") or not os.path.isfile(path):
+            continue
+        with open(path, "rb") as f:
+            data = f.read()
+        digest = hashlib.sha1(data).hexdigest()
+        if digest not in seeds:
+            inputs[digest] = data
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w", format=tarfile.USTAR_FORMAT) as archive:
+        for name in sorted(inputs):
+            info = tarfile.TarInfo(name)
+            info.size = len(inputs[name])
+            info.mode = 0o644
+            info.mtime = 0
+            archive.addfile(info, io.BytesIO(inputs[name]))
+    staged = archive_path(target) + ".new"
+    with open(staged, "wb") as f:
+        f.write(lzma.compress(buffer.getvalue(), preset=9 | lzma.PRESET_EXTREME))
+    os.replace(staged, archive_path(target))
+    return len(inputs)
+
+
+def main(argv):
+    if argv[1:] == ["--pack"]:
+        for target in sorted(SEEDS):
+            print(f"seeds: fuzz/corpus/{target}.tar.xz: {pack(target)} inputs")
+        return
+    if argv[1:]:
+        sys.exit("usage: python3 fuzz/seeds.py [--pack]")
+    for target in sorted(SEEDS):
+        for name, data in SEEDS[target].items():
+            write(target, name, data)
+        added = unpack(target)
+        print(f"seeds: fuzz/corpus/{target}/: {len(SEEDS[target])} seeds, {added} inputs unpacked")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv)

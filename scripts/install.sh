@@ -20,6 +20,9 @@
 #   DIR/HOST/NAMESPACE/TYPE/VERSION/OS_ARCH/terraform-provider-TYPE_vVERSION
 # Nothing is changed unless every argument checks out, and files appear in
 # the mirror only complete (written next to it, then renamed into place).
+# The source address is checked by the provider binary (--check-address);
+# TFCF_HOST_BINARY=PATH names the binary to ask (see host_provider in
+# scripts/provider.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script_name=install
@@ -60,9 +63,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-# Everything about the arguments is checked before anything is built or written.
+# Everything about the arguments is checked before anything is written, and
+# all but the source address before anything is built.
 [ -n "$dir" ] || usage_error "no mirror directory given; e.g. scripts/install.sh ~/.terraform.d/plugins"
-reason="$(check_source_address --source "$source_address" 2>&1)" || usage_error "$reason"
 if [ -n "$zip" ]; then
   [ -z "$binary" ] && [ "$profile" = release ] || usage_error "--zip installs a release zip; it does not go with --binary or --debug"
   [ -z "$as_version" ] || usage_error "--as-version does not go with --zip: a zip's version is in its name"
@@ -81,6 +84,14 @@ while [ ! -e "$existing" ]; do
 done
 [ -d "$existing" ] || usage_error "$existing is not a directory, so the mirror cannot be at $dir"
 [ -w "$existing" ] && [ -x "$existing" ] || usage_error "cannot write to $existing (permission denied); choose a mirror directory you can write to"
+
+# The provider checks the source address itself (--check-address): the
+# binary given, or the build about to be installed (made now, so a retry
+# after a typo finds it done), or with --zip this checkout's debug build.
+build_profile=$profile
+[ -z "$zip" ] || build_profile=debug
+host_binary="$(host_provider "$root" "$binary" "$build_profile")" || exit 1
+source_address="$(canonical_source_address --source "$source_address" "$host_binary")" || exit $?
 
 IFS=/ read -r host namespace type <<<"$source_address"
 cargo_version="$(cargo_version "$root" 2>&1)" || fail "$cargo_version"

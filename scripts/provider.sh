@@ -1,8 +1,10 @@
 # Facts about the provider shared by install.sh, release.sh and demo.sh: its
-# name, type and version, Terraform's name for this machine's platform, the
-# check of a provider source address, building it, and the scripts' error
-# exits. Sourced, not run, after setting script_name and usage_lines; the other functions
-# print their answer on stdout, or an error on stderr and return non-zero.
+# name, type and version, Terraform's name for this machine's platform,
+# building it, asking the binary what it decides (a source address's
+# canonical form, the registry manifest), and the scripts' error exits.
+# Sourced, not run, after setting script_name and usage_lines; the other
+# functions print their answer on stdout, or an error on stderr and return
+# non-zero.
 
 # The usage: lines $usage_lines (e.g. 6,18) of the running script's header
 # comment, without the comment marks.
@@ -64,62 +66,51 @@ native_platform() {
   echo "${os}_${arch}"
 }
 
-# Checks that "$2" is a provider source address Terraform accepts in the
-# canonical form a mirror directory needs: HOST/NAMESPACE/TYPE, lower case.
-# $1 names the argument in messages. Prints nothing; returns 1 with a reason.
-check_source_address() {
-  local what="$1" address="$2" host namespace type port
-  local -a parts
-  local example="e.g. $RECOMMENDED_SOURCE"
-  if [ -z "$address" ]; then
-    echo "$what is empty: give HOST/NAMESPACE/TYPE, $example" >&2
+# The canonical form of the provider source address "$2" ($1 names the
+# argument in messages), as the provider binary $3 checks it
+# (--check-address, with the rules of src/provider_address.rs): printed on
+# stdout, or a usage error (exit status 2) with the binary's reason. Call it
+# as x="$(canonical_source_address ...)" || exit $? (its errors exit the
+# subshell and are on stderr already).
+canonical_source_address() {
+  local what="$1" address="$2" binary="$3" answer status=0
+  answer="$("$binary" --check-address "$address" 2>&1)" || status=$?
+  case "$status" in
+    0)
+      if [ -z "$answer" ] || [[ "$answer" == *[[:space:]]* ]]; then
+        fail "$binary --check-address printed \"$answer\", not an address: is it this provider, built from this checkout?"
+      fi
+      echo "$answer"
+      ;;
+    2)
+      if [[ "$answer" == "$PROVIDER_BINARY: "* ]]; then
+        fail "$binary does not know --check-address (built before it?): rebuild it"
+      fi
+      usage_error "$what $answer"
+      ;;
+    *) fail "$binary --check-address failed (exit status $status): $answer" ;;
+  esac
+}
+
+# The registry manifest (_manifest.json, naming the plugin protocols served)
+# as the provider binary $1 prints it (--manifest), checked to be one.
+provider_manifest() {
+  local manifest
+  manifest="$("$1" --manifest 2>&1)" || {
+    echo "$1 --manifest failed: $manifest" >&2
     return 1
-  fi
-  IFS=/ read -r -a parts <<<"$address"
-  if [[ "$address" == */ ]]; then
-    parts+=("")
-  fi
-  if [ ${#parts[@]} -ne 3 ]; then
-    echo "$what \"$address\" has ${#parts[@]} part(s); it must be HOST/NAMESPACE/TYPE, three parts separated by slashes, $example" >&2
-    if [ ${#parts[@]} -eq 2 ]; then
-      echo "  (the host is not implied here: for the public registry write registry.terraform.io/$address)" >&2
-    fi
+  }
+  python3 -c '
+import json, sys
+try:
+    versions = json.loads(sys.stdin.read())["metadata"]["protocol_versions"]
+except (ValueError, KeyError, TypeError):
+    sys.exit(1)
+sys.exit(0 if isinstance(versions, list) and versions else 1)' <<<"$manifest" || {
+    echo "$1 --manifest printed no registry manifest (is it this provider, built from this checkout?): $manifest" >&2
     return 1
-  fi
-  host="${parts[0]}" namespace="${parts[1]}" type="${parts[2]}"
-  if [[ "$address" =~ [[:upper:]] ]]; then
-    echo "$what \"$address\" has upper-case letters; Terraform folds addresses to lower case and the mirror directories must use that form: write \"$(tr '[:upper:]' '[:lower:]' <<<"$address")\"" >&2
-    return 1
-  fi
-  port="${host##*:}"
-  if [ "$port" != "$host" ]; then
-    host="${host%:*}"
-    if ! [[ "$port" =~ ^[1-9][0-9]{0,4}$ ]] || [ "$port" -gt 65535 ]; then
-      echo "$what \"$address\": the port \"$port\" must be a number from 1 to 65535" >&2
-      return 1
-    fi
-  fi
-  local label='[a-z0-9]([a-z0-9-]*[a-z0-9])?'
-  if ! [[ "$host" =~ ^$label(\.$label)*$ ]]; then
-    echo "$what \"$address\": the host \"$host\" is not a valid hostname (letters, digits and dashes in dot-separated labels, no label starting or ending with a dash)" >&2
-    return 1
-  fi
-  local part name
-  for part in namespace type; do
-    name="${!part}"
-    if ! [[ "$name" =~ ^[a-z0-9]+(-[a-z0-9]+)*$ ]]; then
-      echo "$what \"$address\": the $part \"$name\" must contain only letters, digits and single dashes, and start and end with a letter or digit" >&2
-      return 1
-    fi
-  done
-  if [[ "$type" == terraform-provider-* ]]; then
-    echo "$what \"$address\": the type must not start with \"terraform-provider-\" (that prefix belongs to file and repository names): write \"$host/$namespace/${type#terraform-provider-}\"" >&2
-    return 1
-  fi
-  if [ "$host" = terraform.io ] && [ "$namespace" = builtin ]; then
-    echo "$what \"$address\": terraform.io/builtin/ is reserved for Terraform's built-in providers" >&2
-    return 1
-  fi
+  }
+  echo "$manifest"
 }
 
 # Checks that "$2" is a version Terraform accepts (MAJOR.MINOR.PATCH with an
@@ -231,4 +222,26 @@ build_provider() {
     (cd "$root" && cargo build --bin "$PROVIDER_BINARY" >&2) || return 1
   fi
   echo "$target/$profile/$PROVIDER_BINARY"
+}
+
+# The provider binary to ask what the provider itself decides (the source
+# address rules, --check-address; the plugin protocols it serves,
+# --manifest), so that the scripts keep no copies of either. $1 is the
+# repository, $2 a binary for this machine that the script was handed or
+# built (empty for none), $3 the profile to build when there is none (default
+# debug). In order: $TFCF_HOST_BINARY (the tests set it to the build under
+# test, since a cargo build inside cargo test waits for the lock that cargo
+# holds while the tests run), $2, or build_provider's build of $1 (quick when
+# it is up to date). Prints its path.
+host_provider() {
+  local root="$1" binary="${TFCF_HOST_BINARY:-${2:-}}" profile="${3:-debug}"
+  if [ -z "$binary" ]; then
+    build_provider "$root" "$profile"
+    return
+  fi
+  if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then
+    echo "$script_name: $binary${TFCF_HOST_BINARY:+ (TFCF_HOST_BINARY)} is not an executable file" >&2
+    return 1
+  fi
+  echo "$binary"
 }

@@ -1,10 +1,12 @@
 """The documents of Terraform's provider registry protocol and provider
 network mirror protocol for one release in a directory, as static files any
 HTTPS host can serve. Used by release.sh after it has written the release's
-zips, SHA256SUMS, its signature and the armored signing key into DIR.
+zips, manifest, SHA256SUMS, its signature and the armored signing key into
+DIR. The protocols each version is listed with are those of the release's
+PREFIX_manifest.json, which release.sh has from the provider (--manifest).
 
 usage: registry.py --dir DIR --address HOST/NAMESPACE/TYPE --url URL --version VERSION
-                   --prefix PREFIX --protocols JSON --key-id ID --key-file ASC OS_ARCH...
+                   --prefix PREFIX --key-id ID --key-file ASC OS_ARCH...
 
 Writes, under DIR:
   .well-known/terraform.json                         {"providers.v1": "URL/v1/providers/"}
@@ -95,13 +97,20 @@ def version_key(version):
 
 def main(argv):
     parser = argparse.ArgumentParser(prog="registry.py")
-    for name in ["dir", "address", "url", "version", "prefix", "protocols", "key-id", "key-file"]:
+    for name in ["dir", "address", "url", "version", "prefix", "key-id", "key-file"]:
         parser.add_argument(f"--{name}", required=True)
     parser.add_argument("platforms", nargs="+")
     args = parser.parse_args(argv[1:])
 
     host, namespace, provider_type = args.address.split("/")
-    protocols = json.loads(args.protocols)
+    manifest_path = os.path.join(args.dir, f"{args.prefix}_manifest.json")
+    if not os.path.isfile(manifest_path):
+        fail(f"{os.path.basename(manifest_path)} is missing from {args.dir}")
+    manifest = read_json(manifest_path, None)
+    metadata = manifest.get("metadata") if isinstance(manifest, dict) else None
+    protocols = metadata.get("protocol_versions") if isinstance(metadata, dict) else None
+    if not (isinstance(protocols, list) and protocols and all(isinstance(p, str) for p in protocols)):
+        fail(f"{manifest_path} names no protocol_versions")
     url = args.url.rstrip("/")
     sums_name = f"{args.prefix}_SHA256SUMS"
     try:

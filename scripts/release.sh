@@ -3,7 +3,7 @@
 #
 #   terraform-provider-TYPE_VERSION_OS_ARCH.zip     one per target, holding terraform-provider-TYPE_vVERSION(.exe)
 #   terraform-provider-TYPE_VERSION_SHA256SUMS      sha256sum lines for the zips, the manifest and the SBOM
-#   terraform-provider-TYPE_VERSION_manifest.json   the plugin protocols served (5.0 and 6.0)
+#   terraform-provider-TYPE_VERSION_manifest.json   the plugin protocols served (from the binary's --manifest)
 #   terraform-provider-TYPE_VERSION_sbom.cdx.json   CycloneDX SBOM of the provider's dependency tree (cargo-cyclonedx)
 #   with --sign:
 #   terraform-provider-TYPE_VERSION_SHA256SUMS.sig  binary detached GPG signature of SHA256SUMS
@@ -37,6 +37,10 @@
 # `cargo audit bin`. cargo-auditable and cargo-cyclonedx are installed from
 # crates.io when missing. linux_arm64 and windows_amd64 are cross-built by
 # scripts/cross-build.sh with Debian's toolchain (scripts/setup.sh --cross).
+# What the provider decides is asked of its binary for this machine: the
+# manifest (--manifest) and the --address check (--check-address); it is the
+# native binary released, or else this checkout's debug build, or
+# TFCF_HOST_BINARY=PATH (see host_provider in scripts/provider.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 script_name=release
@@ -44,8 +48,6 @@ usage_lines=17,31
 # shellcheck source=scripts/provider.sh
 source "$root/scripts/provider.sh"
 
-# The protocol versions the binary serves, for the manifest and the registry.
-PROTOCOL_VERSIONS='["5.0", "6.0"]'
 # Every platform this machine builds: its own and, cross-built, the others.
 CROSS_PLATFORMS=(linux_amd64 linux_arm64 windows_amd64)
 
@@ -129,9 +131,10 @@ done
 [ ${#given[@]} -eq 0 ] || [ "$profile" = release ] || usage_error "--binary packages a built binary; it does not go with --debug"
 if [ -n "$address" ] || [ -n "$url" ]; then
   [ -n "$address" ] && [ -n "$url" ] || usage_error "--address and --url go together: the registry documents need both"
-  reason="$(check_source_address --address "$address" 2>&1)" || usage_error "$reason"
   [[ "$url" =~ ^https://[^/?#]+(/[^?#]*)?$ ]] || usage_error "--url \"$url\" must be an https:// URL without query or fragment (Terraform fetches registries over HTTPS only)"
   url="${url%/}"
+  host_binary="$(host_provider "$root" "${given[$native]:-}")" || exit 1
+  address="$(canonical_source_address --address "$address" "$host_binary")" || exit $?
   [ -n "$sign_key" ] || usage_error "--address needs --sign: Terraform installs nothing from a registry whose SHA256SUMS is not signed"
 fi
 provider_type="$PROVIDER_TYPE"
@@ -230,22 +233,22 @@ if [ -z "$epoch" ]; then
   epoch="$(git -C "$root" log -1 --format=%ct 2>/dev/null || echo 315532800)"
 fi
 
+native_binary=
 for target in "${targets[@]}"; do
   path="$(binary_for "$target")" || exit 1
+  [ "$target" != "$native" ] || native_binary="$path"
   executable="terraform-provider-${provider_type}_v$version"
   [[ "$target" == windows_* ]] && executable="$executable.exe"
   SOURCE_DATE_EPOCH="$epoch" python3 "$root/scripts/provider_zip.py" pack "$stage/${prefix}_$target.zip" "$path" "$executable"
   echo "release: packed $path as ${prefix}_$target.zip"
 done
 
-cat >"$stage/${prefix}_manifest.json" <<EOF
-{
-  "version": 1,
-  "metadata": {
-    "protocol_versions": $PROTOCOL_VERSIONS
-  }
-}
-EOF
+# The manifest as the provider gives it: the protocols its plugin server speaks.
+if [ -z "${host_binary:-}" ]; then
+  host_binary="$(host_provider "$root" "$native_binary")" || exit 1
+fi
+manifest="$(provider_manifest "$host_binary" 2>&1)" || fail "$manifest"
+printf '%s\n' "$manifest" >"$stage/${prefix}_manifest.json"
 
 # The SBOM of the provider's own dependency tree (normal dependencies, as
 # built for Linux, Windows and macOS alike), from cargo-cyclonedx.
@@ -273,7 +276,7 @@ done
 
 if [ -n "$address" ]; then
   python3 "$root/scripts/registry.py" --dir "$out" --address "$address" --url "$url" \
-    --version "$version" --prefix "$prefix" --protocols "$PROTOCOL_VERSIONS" \
+    --version "$version" --prefix "$prefix" \
     --key-id "$key_id" --key-file "$out/${prefix}_signing-key.asc" "${targets[@]}" ||
     fail "the registry documents could not be written"
   echo "release: registry documents for $address written under $(basename "$out")/ (serve it at $url)"

@@ -6,9 +6,10 @@ usage: sbom.py ROOT OUT     ROOT: the repository; OUT: the SBOM file to write
 
 cargo-cyclonedx writes its files beside each Cargo.toml of the workspace;
 this takes the provider binary's, removes the rest, and replaces the
-checkout's absolute path (in the root component's bom-ref) with "." so the
-SBOM is the same wherever the commit is checked out. Its timestamp comes from
-SOURCE_DATE_EPOCH, which cargo-cyclonedx honours. Runs under a lock in
+checkout's absolute path (in the bom-refs of the root component and of the
+workspace's path dependencies) with "." so the SBOM is the same wherever the
+commit is checked out. Its timestamp comes from SOURCE_DATE_EPOCH, which
+cargo-cyclonedx honours. Runs under a lock in
 Cargo's target directory, since the files are written in the checkout.
 Exit status 1 with a message when cargo-cyclonedx fails.
 """
@@ -68,7 +69,9 @@ def main(argv):
         finally:
             for path in written:
                 os.remove(path)
-    text = text.replace(f"file://{root}#", "file://.#")
+    # The root component's file://ROOT#…, and the path dependencies'
+    # path+file://ROOT/MEMBER#… (the workspace's derive crate).
+    text = text.replace(f"file://{root}#", "file://.#").replace(f"file://{root}/", "file://./")
     try:
         json.loads(text)
     except ValueError as error:

@@ -1,9 +1,12 @@
 //! The `terraform-provider-cloudflare` executable: Terraform launches it as a
-//! plugin; `--debug` runs it by hand for Terraform to attach to.
+//! plugin; `--debug` runs it by hand for Terraform to attach to; `--manifest`
+//! and `--check-address` answer the release and install scripts, which ask
+//! the binary rather than keep copies of what it decides.
 
 mod provider_address;
 
 use std::ffi::OsString;
+use std::io::{self, Write};
 use std::process::ExitCode;
 
 use tfcf::cloudflare::{CloudflareProvider, VERSION};
@@ -28,6 +31,18 @@ fn main() -> ExitCode {
         Some("--help" | "-help" | "-h") => {
             print!("{}", help());
             ExitCode::SUCCESS
+        }
+        Some(first) if is_flag(first, "manifest") => match args.len() {
+            1 => answer(&tfcf::plugin::registry_manifest()),
+            _ => usage_error("--manifest takes no other arguments"),
+        },
+        Some(first)
+            if is_flag(first, "check-address") || flag_value(first, "check-address").is_some() =>
+        {
+            match address_to_check(&args) {
+                Ok(address) => check_address(address),
+                Err(message) => usage_error(&message),
+            }
         }
         Some(_) if args.iter().any(|a| is_flag(a, "debug")) => match debug_address(&args) {
             Ok(address) => tfcf::plugin::serve_debug(CloudflareProvider, &address),
@@ -65,6 +80,56 @@ fn is_flag(arg: &str, name: &str) -> bool {
         .is_some_and(|rest| rest == name)
 }
 
+/// The value of `arg` when it is `--name=VALUE` (or `-name=VALUE`).
+fn flag_value<'a>(arg: &'a str, name: &str) -> Option<&'a str> {
+    arg.strip_prefix("--")
+        .or_else(|| arg.strip_prefix('-'))
+        .and_then(|rest| rest.strip_prefix(name))
+        .and_then(|rest| rest.strip_prefix('='))
+}
+
+/// Writes a query flag's answer to stdout; a closed or full stdout is a
+/// failure (exit status 1), not a panic.
+fn answer(text: &str) -> ExitCode {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{NAME}: cannot write to stdout: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The address of `--check-address ADDRESS` (or `--check-address=ADDRESS`),
+/// which must be the only arguments.
+fn address_to_check(args: &[String]) -> Result<&str, String> {
+    match args {
+        [flag, address] if is_flag(flag, "check-address") => Ok(address),
+        [flag] if is_flag(flag, "check-address") => {
+            Err("--check-address needs a value, HOST/NAMESPACE/TYPE".to_string())
+        }
+        [arg] => {
+            flag_value(arg, "check-address").ok_or_else(|| format!("unknown argument {arg:?}"))
+        }
+        _ => Err("--check-address takes one address and no other arguments".to_string()),
+    }
+}
+
+/// `--check-address`: the address in the canonical form Terraform uses on
+/// stdout, or the reason it is not one on stderr with exit status 2. The
+/// scripts check `--source` and `--address` with it, so the rules live in
+/// one place, `provider_address`.
+fn check_address(address: &str) -> ExitCode {
+    match provider_address::parse(address) {
+        Ok(canonical) => answer(&format!("{canonical}\n")),
+        Err(why) => {
+            eprintln!("{why}");
+            ExitCode::from(2)
+        }
+    }
+}
+
 /// The address to serve under from `--debug [--address ADDRESS]`, in either order.
 fn debug_address(args: &[String]) -> Result<String, String> {
     let mut address = None;
@@ -76,10 +141,7 @@ fn debug_address(args: &[String]) -> Result<String, String> {
             rest.next()
                 .cloned()
                 .ok_or("--address needs a value, HOST/NAMESPACE/TYPE")?
-        } else if let Some(value) = arg
-            .strip_prefix("--address=")
-            .or_else(|| arg.strip_prefix("-address="))
-        {
+        } else if let Some(value) = flag_value(arg, "address") {
             value.to_string()
         } else {
             return Err(format!("unknown argument {arg:?} with --debug"));
@@ -115,6 +177,11 @@ fn help() -> String {
                        keys the TF_REATTACH_PROVIDERS value (Terraform matches it against\n              \
                        required_providers); default {DEFAULT_ADDRESS},\n              \
                        beside the official provider e.g. terraform.internal/cfsso/cloudflare\n  \
+           --manifest  print the registry manifest (_manifest.json) naming the plugin\n              \
+                       protocols served, and exit\n  \
+           --check-address HOST/NAMESPACE/TYPE\n              \
+                       print the address if Terraform accepts it in that form, or the\n              \
+                       reason on stderr and exit status 2\n  \
            --version   print the version and exit\n  \
            --help      print this help and exit\n\n\
          Logging: TF_LOG_PROVIDER_CLOUDFLARE, TF_LOG_PROVIDER or TF_LOG set the level\n\
@@ -140,5 +207,46 @@ mod tests {
         assert!(err.contains("--address=\u{fffd}\u{fffd}"), "{err}");
         let ok = text_arguments(vec![OsString::from("--version")]).expect("text");
         assert_eq!(ok, ["--version"]);
+    }
+}
+
+#[cfg(test)]
+mod query_tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|a| a.to_string()).collect()
+    }
+
+    #[test]
+    fn check_address_takes_exactly_one_address() {
+        for args in [
+            &["--check-address", "a.b/c/d"][..],
+            &["-check-address", "a.b/c/d"],
+            &["--check-address=a.b/c/d"],
+        ] {
+            assert_eq!(address_to_check(&strings(args)).as_deref(), Ok("a.b/c/d"));
+        }
+        assert_eq!(
+            address_to_check(&strings(&["--check-address="])).as_deref(),
+            Ok("")
+        );
+        for (args, why) in [
+            (&["--check-address"][..], "needs a value"),
+            (&["--check-address", "a/b/c", "x"], "no other arguments"),
+            (&["--check-address=a/b/c", "x"], "no other arguments"),
+        ] {
+            let error = address_to_check(&strings(args)).expect_err("refused");
+            assert!(error.contains(why), "{args:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn flag_values_need_the_whole_name_and_an_equals_sign() {
+        assert_eq!(flag_value("--address=x/y/z", "address"), Some("x/y/z"));
+        assert_eq!(flag_value("-address=", "address"), Some(""));
+        assert_eq!(flag_value("--addresses=x", "address"), None);
+        assert_eq!(flag_value("--address", "address"), None);
+        assert_eq!(flag_value("address=x", "address"), None);
     }
 }

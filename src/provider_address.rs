@@ -1,7 +1,9 @@
 //! The provider source address given to `--debug --address`: Terraform matches
 //! a reattached provider by the address in `TF_REATTACH_PROVIDERS`, so it must
 //! be the one the configuration's `required_providers` names, in the canonical
-//! form Terraform uses. The rules are those `scripts/install.sh --source` checks.
+//! form Terraform uses. `--check-address` applies the same rules for the
+//! scripts (`scripts/install.sh --source`, `scripts/release.sh --address`),
+//! which ask the binary rather than keep a copy of them.
 
 /// Checks `address` and returns it, or says what is wrong and how to write it.
 pub(crate) fn parse(address: &str) -> Result<String, String> {

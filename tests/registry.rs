@@ -53,6 +53,7 @@ fn release(args: &[&str], gnupg_home: &Path) -> Output {
         .args(args)
         .env("GNUPGHOME", gnupg_home)
         .env("HOME", std::env::temp_dir())
+        .env("TFCF_HOST_BINARY", provider_binary())
         .output()
         .expect("run scripts/release.sh")
 }
@@ -65,6 +66,18 @@ fn release_ok(args: &[&str], gnupg_home: &Path) -> String {
         "release.sh {args:?} failed\n{out}\n{err}"
     );
     out
+}
+
+/// The protocol versions the build under test serves, as its `--manifest` names them.
+fn served_protocols() -> serde_json::Value {
+    let output = Command::new(provider_binary())
+        .arg("--manifest")
+        .output()
+        .expect("run the provider with --manifest");
+    assert!(output.status.success(), "{:?}", text(&output));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("the manifest is JSON");
+    manifest["metadata"]["protocol_versions"].clone()
 }
 
 fn read_json(path: &Path) -> serde_json::Value {
@@ -639,7 +652,7 @@ fn the_registry_and_mirror_documents_follow_the_protocols_and_keep_earlier_versi
     assert_eq!(
         versions,
         serde_json::json!({"versions": [
-            {"version": VERSION, "protocols": ["5.0", "6.0"], "platforms": [{"os": "linux", "arch": "amd64"}]},
+            {"version": VERSION, "protocols": served_protocols(), "platforms": [{"os": "linux", "arch": "amd64"}]},
             earlier,
         ]}),
         "the new version is listed and the earlier one kept"
@@ -658,7 +671,7 @@ fn the_registry_and_mirror_documents_follow_the_protocols_and_keep_earlier_versi
     assert_eq!(
         download,
         serde_json::json!({
-            "protocols": ["5.0", "6.0"],
+            "protocols": served_protocols(),
             "os": "linux",
             "arch": "amd64",
             "filename": zip,

@@ -38,7 +38,7 @@ pub use model::{ConfigValue, TfObject, TfValue};
 pub use path::AttributePath;
 pub use provider::{ConfigureRequest, DataSource, DataSources, Provider, Read};
 pub use schema::{Attribute, AttributeKind, Mode, Nesting, Schema, StringRule, Validator};
-pub use server::{serve, serve_debug};
+pub use server::{registry_manifest, serve, serve_debug};
 /// Derives [`TfObject`] and [`TfValue`] from a struct: each field is one attribute.
 pub use tfcf_derive::TfObject;
 

@@ -32,7 +32,23 @@ pub(super) const MAX_MESSAGE_SIZE: usize = 256 << 20;
 const PROTOCOL_VERSIONS_ENV: &str = "PLUGIN_PROTOCOL_VERSIONS";
 
 /// Protocol versions this server speaks; the highest one Terraform also offers wins.
+/// [`registry_manifest`] publishes the same list.
 pub(super) const SUPPORTED_PROTOCOLS: &[u32] = &[5, 6];
+
+/// The `_manifest.json` a registry release carries beside its zips, naming
+/// the plugin protocols this server speaks (`SUPPORTED_PROTOCOLS`, as
+/// `"MAJOR.0"`). Exists so that release tooling can ask the provider binary
+/// for it instead of keeping its own copy of the versions.
+pub fn registry_manifest() -> String {
+    let versions: Vec<String> = SUPPORTED_PROTOCOLS
+        .iter()
+        .map(|major| format!("\"{major}.0\""))
+        .collect();
+    format!(
+        "{{\n  \"version\": 1,\n  \"metadata\": {{\n    \"protocol_versions\": [{}]\n  }}\n}}\n",
+        versions.join(", ")
+    )
+}
 
 /// The first line of the debug-mode banner, worded as terraform-plugin-go words it.
 pub(super) const DEBUG_BANNER: &str = "Provider started. To attach Terraform CLI, set the TF_REATTACH_PROVIDERS environment variable with the following:";
@@ -299,6 +315,21 @@ impl GrpcController for Controller {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_registry_manifest_names_the_protocols_served() {
+        let manifest = registry_manifest();
+        let json: Json = serde_json::from_str(&manifest).expect("the manifest is JSON");
+        let served: Vec<String> = SUPPORTED_PROTOCOLS
+            .iter()
+            .map(|v| format!("{v}.0"))
+            .collect();
+        assert_eq!(
+            json,
+            json!({"version": 1, "metadata": {"protocol_versions": served}})
+        );
+        assert!(manifest.starts_with("{\n  \"version\": 1,") && manifest.ends_with("}\n"));
+    }
 
     /// The `TF_REATTACH_PROVIDERS` entry a banner holds for the example address.
     fn reattach_entry(banner: &str) -> Json {

@@ -55,12 +55,15 @@ pub(crate) fn utf8(path: &Path) -> &str {
     path.to_str().expect("test paths are UTF-8")
 }
 
-/// `bash scripts/<script> args…`, with HOME pointed away from the real one.
+/// `bash scripts/<script> args…`, with HOME pointed away from the real one
+/// and the build under test as the binary the scripts ask (`TFCF_HOST_BINARY`:
+/// a cargo build from inside `cargo test` would wait for cargo's lock).
 pub(crate) fn script(script: &str, args: &[&str]) -> Output {
     Command::new("bash")
         .arg(repo().join("scripts").join(script))
         .args(args)
         .env("HOME", std::env::temp_dir())
+        .env("TFCF_HOST_BINARY", provider_binary())
         .output()
         .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"))
 }
