@@ -20,7 +20,7 @@ use std::process::{Command, Output};
 
 use crate::support;
 use crate::support::fake_api::{FakeApi, TOKEN};
-use crate::support::mirror::{assert_refused, basic_under, repo, utf8, VERSION};
+use crate::support::mirror::{assert_installed, assert_refused, basic_under, repo, utf8, VERSION};
 use crate::support::platforms::Platform;
 use crate::support::signing::{Key, Keyring};
 use crate::support::static_site::StaticSite;
@@ -446,13 +446,7 @@ fn the_lock_file_holds_every_platforms_zip_from_the_registry_and_the_mirror() {
         // The registry's lock file, then an install through the mirror alone.
         fs::write(from_mirror.path(".terraform.lock.hcl"), &lock).expect("write lock");
         let out = init(&tf, &from_mirror);
-        assert!(
-            out.contains(&format!(
-                "Installed {ADDRESS} v{VERSION} (verified checksum)"
-            )),
-            "{}: {out}",
-            tf.label
-        );
+        assert_installed(&tf.label, &out, ADDRESS, "(verified checksum)");
         eprintln!(
             "{}: init through the mirror printed: {}",
             tf.label,

@@ -13,8 +13,8 @@ use std::sync::OnceLock;
 use crate::support;
 use crate::support::fake_api::{FakeApi, TOKEN};
 use crate::support::mirror::{
-    assert_refused, basic_under, cli_config_block, install_ok, locked_versions, platform, repo,
-    script, utf8, OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS, VERSION,
+    assert_installed, assert_refused, basic_under, cli_config_block, install_ok, locked_versions,
+    platform, repo, script, utf8, OFFICIAL_ADDRESS, RECOMMENDED_ADDRESS, VERSION,
 };
 use crate::support::terraform::{one_line, provider_binary, text, Terraform, Workspace};
 
@@ -218,13 +218,7 @@ fn terraform_installs_the_release_zip_from_the_packed_mirror_and_locks_it() {
         let ws = mirror_workspace(RECOMMENDED_ADDRESS, &cli_config, &api);
 
         let out = init(&tf, &ws);
-        assert!(
-            out.contains(&format!(
-                "Installed {RECOMMENDED_ADDRESS} v{VERSION} (unauthenticated)"
-            )),
-            "{}: {out}",
-            tf.label
-        );
+        assert_installed(&tf.label, &out, RECOMMENDED_ADDRESS, "(unauthenticated)");
         let lock = fs::read_to_string(ws.path(".terraform.lock.hcl")).expect("lock");
         assert!(lock.contains("\"h1:"), "{}: {lock}", tf.label);
         plan_reads(&tf, &ws);

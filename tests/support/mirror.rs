@@ -68,6 +68,13 @@ pub(crate) fn script(script: &str, args: &[&str]) -> Output {
         .unwrap_or_else(|e| panic!("run scripts/{script}: {e}"))
 }
 
+/// Checks that `terraform init`, run by `label`, printed that it installed
+/// this build's version of `address`, `how` (e.g. `(verified checksum)`).
+pub(crate) fn assert_installed(label: &str, out: &str, address: &str, how: &str) {
+    let installed = format!("Installed {address} v{VERSION} {how}");
+    assert!(out.contains(&installed), "{label}: {out}");
+}
+
 /// The basic example with its provider under `address`.
 pub(crate) fn basic_under(address: &str) -> String {
     let basic = std::fs::read_to_string(repo().join("examples/basic/main.tf")).expect("basic");
