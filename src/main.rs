@@ -208,11 +208,6 @@ mod tests {
         let ok = text_arguments(vec![OsString::from("--version")]).expect("text");
         assert_eq!(ok, ["--version"]);
     }
-}
-
-#[cfg(test)]
-mod query_tests {
-    use super::*;
 
     fn strings(args: &[&str]) -> Vec<String> {
         args.iter().map(|a| a.to_string()).collect()
